@@ -1,0 +1,54 @@
+"""Everything the api logic needs, built once per container from ApiSettings; tests inject their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from functions.common.dal.admin_secret import AdminSecret
+from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.queues import QueueClient
+from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.http_client import WebhookHttpClient
+from functions.common.settings import ApiSettings, api_settings
+from functions.deliver.logic import DeliverDeps
+
+
+@dataclass
+class ApiDeps:
+    settings: ApiSettings
+    subscriptions: SubscriptionsRepository
+    executions: ExecutionsRepository
+    events_queue: QueueClient
+    deliveries_queue: QueueClient
+    admin_secret: AdminSecret
+    delivery: DeliverDeps
+
+
+def build_api_deps(settings: ApiSettings) -> ApiDeps:
+    subscriptions = SubscriptionsRepository(settings.subscriptions_table)
+    executions = ExecutionsRepository(settings.executions_table, settings.execution_retention_days)
+    deliveries_queue = QueueClient(settings.deliveries_queue_url)
+    return ApiDeps(
+        settings=settings,
+        subscriptions=subscriptions,
+        executions=executions,
+        events_queue=QueueClient(settings.events_queue_url),
+        deliveries_queue=deliveries_queue,
+        admin_secret=AdminSecret(settings.admin_secret_arn),
+        delivery=DeliverDeps(
+            subscriptions=subscriptions,
+            executions=executions,
+            deliveries=deliveries_queue,
+            http=WebhookHttpClient(),
+            schedule=settings.schedule(),
+            timeout_seconds=settings.delivery_timeout_seconds,
+            disable_after_seconds=settings.disable_after_seconds,
+            concurrency=1,
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def api_deps() -> ApiDeps:
+    return build_api_deps(api_settings())

@@ -1,0 +1,150 @@
+"""Hooks: create, read, update, delete, rotate the secret, send a test delivery."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from functions.api.logic.views import execution_detail, hook_view, hook_with_secret
+from functions.api.schemas import (
+    CreateHook,
+    ExecutionDetail,
+    HookView,
+    HookWithSecret,
+    Page,
+    RotateSecret,
+    TestDelivery,
+    UpdateHook,
+)
+from functions.common import ids, signing
+from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.delivery import AttemptContext
+from functions.common.errors import NotFound, ValidationFailed
+from functions.common.matching import unmatched_entries
+from functions.common.models import Event, Hook, HookSecret, HookStatus
+from functions.common.urlpolicy import check_url
+from functions.deliver.logic import DeliverDeps, attempt
+
+MAX_OLD_SECRETS = 5
+TEST_EVENT_TYPE = "webhook.test"
+
+
+def _check_on(on: list[str], subscriptions: SubscriptionsRepository) -> None:
+    catalogue = [event_type.type for event_type in subscriptions.list_event_types()]
+    unknown = unmatched_entries(on, catalogue)
+    if unknown:
+        raise ValidationFailed(f"on: {', '.join(unknown)} match no catalogued event type", field="on")
+
+
+def _check_status(status: HookStatus | None) -> None:
+    if status is HookStatus.DISABLED:
+        raise ValidationFailed("status can be set to active or paused; Hookwire sets disabled itself", field="status")
+
+
+def get_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> Hook:
+    hook = subscriptions.get_hook(tenant_id, hook_id)
+    if hook is None:
+        raise NotFound(f"hook {hook_id} not found", field="hook_id")
+    return hook
+
+
+def create_hook(
+    tenant_id: str, body: CreateHook, subscriptions: SubscriptionsRepository, allow_http: bool, now: datetime
+) -> HookWithSecret:
+    check_url(body.url, allow_http)
+    _check_status(body.status)
+    _check_on(body.on, subscriptions)
+    secret = signing.generate_secret()
+    hook = Hook(
+        id=ids.new_id("hook"),
+        tenant_id=tenant_id,
+        name=body.name,
+        url=body.url,
+        on=body.on,
+        status=body.status,
+        description=body.description,
+        headers=body.headers,
+        payload_format=body.payload_format,
+        created_at=now,
+        updated_at=now,
+        secrets=[HookSecret(value=secret, created_at=now)],
+    )
+    subscriptions.create_hook(hook)
+    return hook_with_secret(hook, secret)
+
+
+def list_hooks(tenant_id: str, limit: int, cursor: str | None, subscriptions: SubscriptionsRepository) -> Page[HookView]:
+    hooks, next_cursor = subscriptions.list_hooks(tenant_id, limit, cursor)
+    return Page[HookView](items=[hook_view(hook) for hook in hooks], next_cursor=next_cursor)
+
+
+def update_hook(
+    tenant_id: str,
+    hook_id: str,
+    body: UpdateHook,
+    subscriptions: SubscriptionsRepository,
+    allow_http: bool,
+    now: datetime,
+) -> HookView:
+    """PUT and PATCH both apply a partial body. Setting status back to active re-enables a disabled
+    hook and clears its failure record."""
+    changes = body.model_dump(exclude_unset=True)
+    if body.url is not None:
+        check_url(body.url, allow_http)
+    _check_status(body.status)
+    if body.on is not None:
+        _check_on(body.on, subscriptions)
+    for field_name, value in changes.items():
+        if value is None and field_name not in ("description",):
+            raise ValidationFailed(f"{field_name} can't be null", field=field_name)
+
+    def apply(hook: Hook) -> Hook:
+        update = {**changes, "updated_at": now}
+        if body.status is HookStatus.ACTIVE:
+            update.update(disabled_reason=None, failing_since=None)
+        return hook.model_copy(update=update)
+
+    return hook_view(subscriptions.update_hook(tenant_id, hook_id, apply))
+
+
+def delete_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> None:
+    if not subscriptions.delete_hook(tenant_id, hook_id):
+        raise NotFound(f"hook {hook_id} not found", field="hook_id")
+
+
+def rotate_secret(
+    tenant_id: str, hook_id: str, body: RotateSecret, subscriptions: SubscriptionsRepository, now: datetime
+) -> HookWithSecret:
+    """A new secret signs from now on. With grace, old secrets keep signing until they expire (at most
+    five old secrets live at once); without, the old secret dies at once."""
+    secret = signing.generate_secret()
+
+    def apply(hook: Hook) -> Hook:
+        old: list[HookSecret] = []
+        if body.grace_seconds > 0:
+            grace_end = now + timedelta(seconds=body.grace_seconds)
+            live = [s for s in hook.secrets if s.is_live(now)]
+            old = [s.model_copy(update={"expires_at": min(s.expires_at or grace_end, grace_end)}) for s in live]
+            old = sorted(old, key=lambda s: s.created_at, reverse=True)[:MAX_OLD_SECRETS]
+        return hook.model_copy(update={"secrets": [HookSecret(value=secret, created_at=now), *old], "updated_at": now})
+
+    return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
+
+
+def send_test(
+    tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime
+) -> ExecutionDetail:
+    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks."""
+    hook = get_hook(tenant_id, hook_id, deps.subscriptions)
+    event_type = body.type or TEST_EVENT_TYPE
+    data = body.data if body.data is not None else {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
+    event = Event(
+        id=ids.new_id("evt_test"),
+        tenant_id=tenant_id,
+        type=event_type,
+        data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+        created_at=now,
+    )
+    outcome = attempt(hook, event, AttemptContext(attempt=1, test=True), deps, now)
+    deps.executions.put(outcome.execution)
+    return execution_detail(outcome.execution, event)

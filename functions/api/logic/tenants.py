@@ -1,0 +1,60 @@
+"""Tenants and their tokens (admin only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from functions.api.logic.auth import TENANT_TOKEN_PREFIX, hash_token
+from functions.api.schemas import (
+    CreateTenant,
+    Page,
+    TenantCreated,
+    TenantView,
+    TokenCreated,
+)
+from functions.common import ids
+from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.errors import NotFound
+from functions.common.models import Tenant, TokenRecord
+
+
+def _issue_token(subscriptions: SubscriptionsRepository, tenant_id: str, now: datetime) -> TokenCreated:
+    """Tokens are shown once and stored only as their SHA-256."""
+    token = ids.random_token(TENANT_TOKEN_PREFIX)
+    record = TokenRecord(id=ids.new_id("tok"), tenant_id=tenant_id, token_hash=hash_token(token), created_at=now)
+    subscriptions.put_token(record)
+    return TokenCreated(id=record.id, token=token, created_at=now)
+
+
+def create_tenant(body: CreateTenant, subscriptions: SubscriptionsRepository, now: datetime) -> TenantCreated:
+    tenant = Tenant(id=ids.new_id("ten"), name=body.name, created_at=now)
+    subscriptions.put_tenant(tenant)
+    token = _issue_token(subscriptions, tenant.id, now)
+    return TenantCreated(**tenant.model_dump(), token=token.token)
+
+
+def get_tenant(tenant_id: str, subscriptions: SubscriptionsRepository) -> TenantView:
+    tenant = subscriptions.get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+    return TenantView(**tenant.model_dump())
+
+
+def list_tenants(limit: int, cursor: str | None, subscriptions: SubscriptionsRepository) -> Page[TenantView]:
+    tenants, next_cursor = subscriptions.list_tenants(limit, cursor)
+    return Page[TenantView](items=[TenantView(**t.model_dump()) for t in tenants], next_cursor=next_cursor)
+
+
+def delete_tenant(tenant_id: str, subscriptions: SubscriptionsRepository) -> None:
+    if not subscriptions.delete_tenant(tenant_id):
+        raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+
+
+def create_token(tenant_id: str, subscriptions: SubscriptionsRepository, now: datetime) -> TokenCreated:
+    get_tenant(tenant_id, subscriptions)
+    return _issue_token(subscriptions, tenant_id, now)
+
+
+def revoke_token(tenant_id: str, token_id: str, subscriptions: SubscriptionsRepository) -> None:
+    if not subscriptions.revoke_token(tenant_id, token_id):
+        raise NotFound(f"token {token_id} not found for tenant {tenant_id}", field="token_id")

@@ -1,0 +1,47 @@
+"""What every route reads: the caller, the dependencies, the clock, and shared parameter types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions.api.deps import ApiDeps, api_deps
+from functions.api.logic.auth import require_admin, tenant_scope
+from functions.common.models import Principal
+from functions.common.timeutil import utcnow
+
+PRINCIPAL_KEY = "principal"
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+TenantParam = Annotated[
+    str | None, Query(max_length=64, description="Admin token only: the tenant to act for")
+]
+
+
+def deps() -> ApiDeps:
+    return api_deps()
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def principal_of(context: dict) -> Principal:
+    return context[PRINCIPAL_KEY]
+
+
+def admin(context: dict) -> None:
+    require_admin(principal_of(context))
+
+
+def tenant(context: dict, named_tenant: str | None = None) -> str:
+    return tenant_scope(principal_of(context), named_tenant, deps().subscriptions)
+
+
+def reply(status: int, body: Any = None) -> Response[Any]:
+    """A JSON answer with a status other than 200 (the body is still validated against the route's model)."""
+    return Response(status, content_types.APPLICATION_JSON, body)

@@ -1,0 +1,265 @@
+"""Request and response bodies of the HTTP API. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from functions.common.matching import ON_ENTRY_PATTERN
+from functions.common.models import (
+    EventType,
+    Execution,
+    ExecutionStatus,
+    HookStatus,
+    PayloadFormat,
+)
+
+MAX_ON_ENTRIES = 100
+MAX_CUSTOM_HEADERS = 20
+MAX_GRACE_SECONDS = 7 * 24 * 3600
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+TypeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields, so a typo is an error instead of a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class ErrorBody(BaseModel):
+    message: str
+    code: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class Health(BaseModel):
+    status: str = "ok"
+
+
+# --- tenants and tokens -----------------------------------------------------------------------
+class CreateTenant(Strict):
+    name: Name
+
+
+class TenantView(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class TenantCreated(TenantView):
+    token: str = Field(description="The tenant's first token. Shown once: store it now.")
+
+
+class TokenCreated(BaseModel):
+    id: str
+    token: str = Field(description="Shown once: store it now.")
+    created_at: datetime
+
+
+# --- event types ------------------------------------------------------------------------------
+class PutEventType(Strict):
+    description: Description = ""
+    category: Annotated[str, StringConstraints(max_length=100)] | None = None
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+
+
+class EventTypeView(BaseModel):
+    type: str
+    description: str
+    category: str | None = None
+    json_schema: dict[str, Any] | None = Field(default=None, serialization_alias="schema")
+
+    @classmethod
+    def of(cls, event_type: EventType) -> EventTypeView:
+        return cls(
+            type=event_type.type,
+            description=event_type.description,
+            category=event_type.category,
+            json_schema=event_type.json_schema,
+        )
+
+
+class EventTypeList(BaseModel):
+    items: list[EventTypeView]
+
+
+# --- hooks ------------------------------------------------------------------------------------
+def _normalise_on(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _check_on(entries: list[str]) -> list[str]:
+    if not entries:
+        raise ValueError("on needs at least one event type or glob")
+    if len(entries) > MAX_ON_ENTRIES:
+        raise ValueError(f"on takes at most {MAX_ON_ENTRIES} entries")
+    for entry in entries:
+        if not ON_ENTRY_PATTERN.match(entry):
+            raise ValueError(f"{entry!r} is not an event type or glob (letters, digits, _ . - and *)")
+    return list(dict.fromkeys(entries))
+
+
+def _check_headers(headers: dict[str, str]) -> dict[str, str]:
+    if len(headers) > MAX_CUSTOM_HEADERS:
+        raise ValueError(f"at most {MAX_CUSTOM_HEADERS} custom headers")
+    for name, value in headers.items():
+        if not HEADER_NAME.match(name):
+            raise ValueError(f"{name!r} is not a valid header name")
+        if len(value) > 4096 or any(ch in value for ch in "\r\n\x00"):
+            raise ValueError(f"header {name!r} has a value that is too long or contains line breaks")
+    return headers
+
+
+class HookFields(Strict):
+    """Fields shared by create and update; `on` accepts one string or a list."""
+
+    @field_validator("on", mode="before", check_fields=False)
+    @classmethod
+    def _on_list(cls, value: Any) -> Any:
+        return _normalise_on(value)
+
+    @field_validator("on", check_fields=False)
+    @classmethod
+    def _on_valid(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _check_on(value)
+
+    @field_validator("headers", check_fields=False)
+    @classmethod
+    def _headers_valid(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return None if value is None else _check_headers(value)
+
+
+class CreateHook(HookFields):
+    name: Name
+    url: Url
+    on: list[str]
+    status: HookStatus = HookStatus.ACTIVE
+    description: Description | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload_format: PayloadFormat = PayloadFormat.ENVELOPE
+
+
+class UpdateHook(HookFields):
+    name: Name | None = None
+    url: Url | None = None
+    on: list[str] | None = None
+    status: HookStatus | None = None
+    description: Description | None = None
+    headers: dict[str, str] | None = None
+    payload_format: PayloadFormat | None = None
+
+
+class HookView(BaseModel):
+    id: str
+    name: str
+    url: str
+    on: list[str]
+    status: HookStatus
+    disabled_reason: str | None = None
+    description: str | None = None
+    headers: dict[str, str]
+    payload_format: PayloadFormat
+    created_at: datetime
+    updated_at: datetime
+
+
+class HookWithSecret(HookView):
+    secret: str = Field(description="The signing secret. Shown only here: store it now.")
+
+
+class RotateSecret(Strict):
+    grace_seconds: int = Field(default=0, ge=0, le=MAX_GRACE_SECONDS)
+
+
+class TestDelivery(Strict):
+    type: TypeName | None = None
+    data: dict[str, Any] | None = None
+
+
+# --- events -----------------------------------------------------------------------------------
+class PublishEvent(Strict):
+    type: TypeName
+    data: dict[str, Any]
+    id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = None
+    tenant_id: str | None = Field(default=None, description="Required when the admin token publishes.")
+
+
+class EventAccepted(BaseModel):
+    id: str
+    type: str
+    created_at: datetime
+
+
+class HookDeliveryState(BaseModel):
+    hook_id: str
+    state: str = Field(description="pending | retrying | succeeded | failed")
+    attempts: int
+    last_execution_id: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+class EventDetail(BaseModel):
+    id: str
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+    deliveries: list[HookDeliveryState]
+
+
+class ReplayEvent(Strict):
+    hook_ids: list[Annotated[str, StringConstraints(pattern=ID_PATTERN)]] | None = Field(default=None, max_length=100)
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str = "accepted"
+
+
+# --- executions -------------------------------------------------------------------------------
+class ExecutionView(BaseModel):
+    id: str
+    hook_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: ExecutionStatus
+    manual: bool
+    test: bool
+    response_status: int | None
+    response_body: str | None
+    response_body_truncated: bool
+    duration_ms: int | None
+    error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, execution: Execution) -> ExecutionView:
+        return cls.model_validate(execution.model_dump())
+
+
+class ExecutionDetail(ExecutionView):
+    request_url: str | None
+    request_headers: dict[str, str]
+    request_body: str | None = Field(description="The body that was sent, while the event is retained.")
+    response_headers: dict[str, str]

@@ -1,0 +1,106 @@
+"""The one source of truth shared by the Lambda code, the CDK stack and the local runtime.
+
+Table key names, queue settings and environment variable names live here and nowhere else:
+`tests/infrastructure/test_contract_drift.py` fails when the stack or the local runtime drifts from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VERSION = "0.1.0"
+SERVICE_NAME = "hookwire"
+METRICS_NAMESPACE = "Hookwire"
+USER_AGENT = f"Hookwire/{VERSION}"
+
+
+class Env:
+    """Environment variable names read by the functions' settings models."""
+
+    SUBSCRIPTIONS_TABLE = "HOOKWIRE_SUBSCRIPTIONS_TABLE"
+    EXECUTIONS_TABLE = "HOOKWIRE_EXECUTIONS_TABLE"
+    EVENTS_QUEUE_URL = "HOOKWIRE_EVENTS_QUEUE_URL"
+    DELIVERIES_QUEUE_URL = "HOOKWIRE_DELIVERIES_QUEUE_URL"
+    ADMIN_SECRET_ARN = "HOOKWIRE_ADMIN_SECRET_ARN"
+    RETRY_SCHEDULE = "HOOKWIRE_RETRY_SCHEDULE"
+    RETRY_JITTER = "HOOKWIRE_RETRY_JITTER"
+    DELIVERY_TIMEOUT_SECONDS = "HOOKWIRE_DELIVERY_TIMEOUT_SECONDS"
+    DISABLE_AFTER_SECONDS = "HOOKWIRE_DISABLE_AFTER_SECONDS"
+    EXECUTION_RETENTION_DAYS = "HOOKWIRE_EXECUTION_RETENTION_DAYS"
+    EVENT_RETENTION_DAYS = "HOOKWIRE_EVENT_RETENTION_DAYS"
+    ALLOW_HTTP = "HOOKWIRE_ALLOW_HTTP"
+    ALLOWED_CIDRS = "HOOKWIRE_ALLOWED_CIDRS"
+    CATALOG = "HOOKWIRE_CATALOG"
+    ADMIN_TOKEN = "HOOKWIRE_ADMIN_TOKEN"
+    DELIVERY_CONCURRENCY = "HOOKWIRE_DELIVERY_CONCURRENCY"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Key schema of one DynamoDB table (all keys are strings)."""
+
+    partition_key: str
+    sort_key: str
+    ttl_attribute: str | None = None
+    index_name: str | None = None
+    index_partition_key: str | None = None
+    index_sort_key: str | None = None
+
+
+# Hooks, tenants, tokens, event types and events share one table (single-table design):
+# every access path is a GetItem or a Query on `pk`, never a Scan.
+SUBSCRIPTIONS_TABLE = TableSpec(partition_key="pk", sort_key="sk", ttl_attribute="expires_at")
+
+# One item per delivery attempt. The GSI answers "every execution of this event" for GET /events/{id}.
+EXECUTIONS_TABLE = TableSpec(
+    partition_key="pk",
+    sort_key="sk",
+    ttl_attribute="expires_at",
+    index_name="by_event",
+    index_partition_key="event_pk",
+    index_sort_key="event_sk",
+)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """An SQS queue and the Lambda function draining it, with the event-source settings."""
+
+    function_timeout_seconds: int
+    batch_size: int
+    max_batching_window_seconds: int
+    max_receive_count: int
+    max_concurrency: int
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        # AWS guidance: at least 6x the function timeout, so a throttled retry never overlaps.
+        return self.function_timeout_seconds * 6
+
+
+EVENTS_CONSUMER = ConsumerSpec(
+    function_timeout_seconds=60,
+    batch_size=10,
+    max_batching_window_seconds=1,
+    max_receive_count=5,
+    max_concurrency=20,
+)
+DELIVERIES_CONSUMER = ConsumerSpec(
+    function_timeout_seconds=60,
+    batch_size=10,
+    max_batching_window_seconds=1,
+    max_receive_count=5,
+    max_concurrency=50,
+)
+
+API_FUNCTION_TIMEOUT_SECONDS = 29
+SQS_MAX_DELAY_SECONDS = 900
+DLQ_RETENTION_DAYS = 14
+
+DEFAULT_RETRY_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h"
+DEFAULT_RETRY_JITTER = 0.2
+DEFAULT_DELIVERY_TIMEOUT_SECONDS = 10.0
+DEFAULT_DISABLE_AFTER_SECONDS = 5 * 24 * 3600
+DEFAULT_EXECUTION_RETENTION_DAYS = 30
+DEFAULT_EVENT_RETENTION_DAYS = 30
+DEFAULT_DELIVERY_CONCURRENCY = 10

@@ -1,0 +1,57 @@
+"""SQS access: batched sends with per-message delays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from functions.common import contract
+from functions.common.dal.clients import AwsClients, aws
+from functions.common.dal.sdk import call
+from functions.common.errors import DependencyFailure
+
+SEND_BATCH_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    body: str
+    delay_seconds: int = 0
+
+
+class QueueClient:
+    def __init__(self, queue_url: str, clients: AwsClients = aws) -> None:
+        self.queue_url = queue_url
+        self._clients = clients
+
+    @property
+    def _sqs(self) -> Any:
+        return self._clients.get("sqs")
+
+    def send(self, message: OutgoingMessage) -> None:
+        self.send_many([message])
+
+    def send_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        """SendMessageBatch in tens. Raises when any message could not be sent, after one retry of those."""
+        for start in range(0, len(messages), SEND_BATCH_LIMIT):
+            chunk = {str(i): m for i, m in enumerate(messages[start : start + SEND_BATCH_LIMIT])}
+            for _ in range(2):
+                failed = self._send_chunk(chunk)
+                chunk = {key: chunk[key] for key in failed}
+                if not chunk:
+                    break
+            if chunk:
+                raise DependencyFailure(f"SQS refused {len(chunk)} of the messages")
+
+    def _send_chunk(self, chunk: dict[str, OutgoingMessage]) -> list[str]:
+        entries = [
+            {
+                "Id": key,
+                "MessageBody": message.body,
+                "DelaySeconds": max(0, min(contract.SQS_MAX_DELAY_SECONDS, message.delay_seconds)),
+            }
+            for key, message in chunk.items()
+        ]
+        response = call(self._sqs.send_message_batch, QueueUrl=self.queue_url, Entries=entries)
+        return [failure["Id"] for failure in response.get("Failed", [])]

@@ -1,0 +1,322 @@
+"""The subscriptions table: tenants, tokens, event types, hooks and events (single-table design).
+
+| item        | pk                | sk                 |
+|-------------|-------------------|--------------------|
+| tenant      | TENANTS           | TENANT#{id}        |
+| token       | TOKEN#{sha256}    | TOKEN              |
+| token index | TENANT#{tenant}   | TOKEN#{token_id}   |
+| hook        | TENANT#{tenant}   | HOOK#{hook_id}     |
+| event       | TENANT#{tenant}   | EVENT#{event_id}   |
+| event type  | EVENT_TYPES       | TYPE#{type}        |
+
+Every read is a GetItem, a BatchGetItem or a Query on one partition; nothing scans.
+Records are stored as a JSON document (`doc`) next to their keys; hooks carry a `version` for
+optimistic locking, because the API and the deliver function both update them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from functions.common.dal import dynamo
+from functions.common.dal.clients import AwsClients, aws
+from functions.common.dal.dynamo import Item, n, s
+from functions.common.errors import Conflict, DependencyFailure, NotFound
+from functions.common.models import Event, EventType, Hook, Tenant, TokenRecord
+from functions.common.timeutil import epoch_seconds
+
+TENANTS_PK = "TENANTS"
+EVENT_TYPES_PK = "EVENT_TYPES"
+_MAX_LOCK_RETRIES = 5
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    return exc.response["Error"].get("Code") == "ConditionalCheckFailedException"
+
+
+class SubscriptionsRepository:
+    def __init__(self, table_name: str, clients: AwsClients = aws) -> None:
+        self.table = table_name
+        self._clients = clients
+
+    @property
+    def _db(self) -> Any:
+        return self._clients.get("dynamodb")
+
+    def _get(self, pk: str, sk: str) -> Item | None:
+        response = dynamo.call(self._db.get_item, TableName=self.table, Key={"pk": s(pk), "sk": s(sk)})
+        return response.get("Item")
+
+    def _put_new(self, item: Item) -> bool:
+        """Put an item that must not exist yet; False when it does."""
+        try:
+            self._db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise DependencyFailure(f"PutItem failed: {exc.response['Error'].get('Code')}") from exc
+        return True
+
+    def _delete(self, pk: str, sk: str) -> bool:
+        response = dynamo.call(
+            self._db.delete_item,
+            TableName=self.table,
+            Key={"pk": s(pk), "sk": s(sk)},
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" in response
+
+    # --- tenants -------------------------------------------------------------------------------
+    def put_tenant(self, tenant: Tenant) -> None:
+        item = {"pk": s(TENANTS_PK), "sk": s(f"TENANT#{tenant.id}"), "doc": s(tenant.model_dump_json())}
+        dynamo.call(self._db.put_item, TableName=self.table, Item=item)
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        item = self._get(TENANTS_PK, f"TENANT#{tenant_id}")
+        return Tenant.model_validate_json(item["doc"]["S"]) if item else None
+
+    def list_tenants(self, limit: int, cursor: str | None) -> tuple[list[Tenant], str | None]:
+        items, last = dynamo.query_page(
+            self._db,
+            self.table,
+            key_condition="pk = :pk",
+            values={":pk": s(TENANTS_PK)},
+            limit=limit,
+            cursor=dynamo.decode_cursor(cursor, "pk", TENANTS_PK),
+        )
+        return [Tenant.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
+
+    def delete_tenant(self, tenant_id: str) -> bool:
+        """Deletes the tenant, its tokens (so they stop working at once) and its hooks."""
+        if not self._delete(TENANTS_PK, f"TENANT#{tenant_id}"):
+            return False
+        owned = dynamo.query_all(
+            self._db,
+            self.table,
+            key_condition="pk = :pk",
+            values={":pk": s(tenant_pk(tenant_id))},
+        )
+        deletes: list[Item] = []
+        for item in owned:
+            sk = item["sk"]["S"]
+            if sk.startswith(("TOKEN#", "HOOK#")):
+                deletes.append({"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}})
+            if sk.startswith("TOKEN#"):
+                token_key = {"pk": s(f"TOKEN#{item['token_hash']['S']}"), "sk": s("TOKEN")}
+                deletes.append({"DeleteRequest": {"Key": token_key}})
+        dynamo.batch_write(self._db, self.table, deletes)
+        return True
+
+    # --- tokens --------------------------------------------------------------------------------
+    def put_token(self, token: TokenRecord) -> None:
+        """Two items in one transaction: the hash lookup and the per-tenant index used to revoke."""
+        lookup = {
+            "pk": s(f"TOKEN#{token.token_hash}"),
+            "sk": s("TOKEN"),
+            "tenant_id": s(token.tenant_id),
+            "token_id": s(token.id),
+            "created_at": s(token.created_at.isoformat()),
+        }
+        index = {
+            "pk": s(tenant_pk(token.tenant_id)),
+            "sk": s(f"TOKEN#{token.id}"),
+            "token_hash": s(token.token_hash),
+            "created_at": s(token.created_at.isoformat()),
+        }
+        dynamo.call(
+            self._db.transact_write_items,
+            TransactItems=[{"Put": {"TableName": self.table, "Item": item}} for item in (lookup, index)],
+        )
+
+    def find_token(self, token_hash: str) -> TokenRecord | None:
+        item = self._get(f"TOKEN#{token_hash}", "TOKEN")
+        if not item:
+            return None
+        values = dynamo.plain(item)
+        return TokenRecord(
+            id=values["token_id"],
+            tenant_id=values["tenant_id"],
+            token_hash=token_hash,
+            created_at=values["created_at"],
+        )
+
+    def revoke_token(self, tenant_id: str, token_id: str) -> bool:
+        item = self._get(tenant_pk(tenant_id), f"TOKEN#{token_id}")
+        if not item:
+            return False
+        token_hash = item["token_hash"]["S"]
+        dynamo.call(
+            self._db.transact_write_items,
+            TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": {"pk": s(f"TOKEN#{token_hash}"), "sk": s("TOKEN")}}},
+                {"Delete": {"TableName": self.table, "Key": {"pk": item["pk"], "sk": item["sk"]}}},
+            ],
+        )
+        return True
+
+    # --- event types ---------------------------------------------------------------------------
+    def put_event_types(self, event_types: Iterable[EventType]) -> None:
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "pk": s(EVENT_TYPES_PK),
+                        "sk": s(f"TYPE#{event_type.type}"),
+                        "doc": s(event_type.model_dump_json(by_alias=True)),
+                    }
+                }
+            }
+            for event_type in event_types
+        ]
+        dynamo.batch_write(self._db, self.table, requests)
+
+    def get_event_type(self, type_name: str) -> EventType | None:
+        item = self._get(EVENT_TYPES_PK, f"TYPE#{type_name}")
+        return EventType.model_validate_json(item["doc"]["S"]) if item else None
+
+    def list_event_types(self) -> list[EventType]:
+        items = dynamo.query_all(self._db, self.table, key_condition="pk = :pk", values={":pk": s(EVENT_TYPES_PK)})
+        return [EventType.model_validate_json(item["doc"]["S"]) for item in items]
+
+    def delete_event_type(self, type_name: str) -> bool:
+        return self._delete(EVENT_TYPES_PK, f"TYPE#{type_name}")
+
+    # --- hooks ---------------------------------------------------------------------------------
+    @staticmethod
+    def _hook_item(hook: Hook, version: int) -> Item:
+        return {
+            "pk": s(tenant_pk(hook.tenant_id)),
+            "sk": s(f"HOOK#{hook.id}"),
+            "doc": s(hook.model_dump_json()),
+            "version": n(version),
+        }
+
+    def create_hook(self, hook: Hook) -> None:
+        if not self._put_new(self._hook_item(hook, 1)):
+            raise Conflict(f"hook {hook.id} already exists", field="id")
+
+    def _get_hook_item(self, tenant_id: str, hook_id: str) -> tuple[Hook, int] | None:
+        item = self._get(tenant_pk(tenant_id), f"HOOK#{hook_id}")
+        if not item:
+            return None
+        return Hook.model_validate_json(item["doc"]["S"]), int(item["version"]["N"])
+
+    def get_hook(self, tenant_id: str, hook_id: str) -> Hook | None:
+        found = self._get_hook_item(tenant_id, hook_id)
+        return found[0] if found else None
+
+    def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
+        """Many hooks in BatchGetItem calls, keyed by hook id. Missing hooks are simply absent."""
+        items = dynamo.batch_get(
+            self._db,
+            self.table,
+            ({"pk": s(tenant_pk(tenant_id)), "sk": s(f"HOOK#{hook_id}")} for tenant_id, hook_id in keys),
+        )
+        hooks = (Hook.model_validate_json(item["doc"]["S"]) for item in items)
+        return {hook.id: hook for hook in hooks}
+
+    def list_hooks(self, tenant_id: str, limit: int | None = None, cursor: str | None = None) -> tuple[list[Hook], str | None]:
+        pk = tenant_pk(tenant_id)
+        kwargs: dict[str, Any] = {"key_condition": "pk = :pk AND begins_with(sk, :hook)"}
+        kwargs["values"] = {":pk": s(pk), ":hook": s("HOOK#")}
+        if limit is None:
+            items, last = dynamo.query_all(self._db, self.table, **kwargs), None
+        else:
+            items, last = dynamo.query_page(
+                self._db, self.table, limit=limit, cursor=dynamo.decode_cursor(cursor, "pk", pk), **kwargs
+            )
+        return [Hook.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
+
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
+        """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.
+
+        `change` returns the new hook, or None to leave it as it is.
+        """
+        for _ in range(_MAX_LOCK_RETRIES):
+            found = self._get_hook_item(tenant_id, hook_id)
+            if not found:
+                raise NotFound(f"hook {hook_id} not found", field="id")
+            hook, version = found
+            updated = change(hook)
+            if updated is None:
+                return hook
+            try:
+                self._db.put_item(
+                    TableName=self.table,
+                    Item=self._hook_item(updated, version + 1),
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeValues={":version": n(version)},
+                )
+            except ClientError as exc:
+                if _condition_failed(exc):
+                    continue
+                raise DependencyFailure(f"PutItem failed: {exc.response['Error'].get('Code')}") from exc
+            return updated
+        raise Conflict(f"hook {hook_id} is being changed concurrently; try again", field="id")
+
+    def delete_hook(self, tenant_id: str, hook_id: str) -> bool:
+        return self._delete(tenant_pk(tenant_id), f"HOOK#{hook_id}")
+
+    # --- events --------------------------------------------------------------------------------
+    def _event_item(self, event: Event, retention_days: int) -> Item:
+        expires = epoch_seconds(event.created_at + timedelta(days=retention_days))
+        return {
+            "pk": s(tenant_pk(event.tenant_id)),
+            "sk": s(f"EVENT#{event.id}"),
+            "doc": s(event.model_dump_json(exclude={"data"})),
+            "data": s(event.data),
+            "expires_at": n(expires),
+        }
+
+    def create_event(self, event: Event, retention_days: int) -> Event | None:
+        """Store a new event. When the id is taken, returns the stored event instead (idempotency)."""
+        if self._put_new(self._event_item(event, retention_days)):
+            return None
+        existing = self.get_event(event.tenant_id, event.id)
+        if existing is None:  # expired between the two calls: the id is free again
+            return self.create_event(event, retention_days)
+        return existing
+
+    @staticmethod
+    def _event_from_item(item: Item) -> Event:
+        return Event.model_validate_json(item["doc"]["S"][:-1] + ',"data":' + json.dumps(item["data"]["S"]) + "}")
+
+    def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
+        item = self._get(tenant_pk(tenant_id), f"EVENT#{event_id}")
+        if not item:
+            return None
+        # TTL deletion lags by up to days; an expired event is treated as gone.
+        if now is not None and int(item["expires_at"]["N"]) < epoch_seconds(now):
+            return None
+        return self._event_from_item(item)
+
+    def get_events(self, keys: Iterable[tuple[str, str]]) -> dict[str, Event]:
+        items = dynamo.batch_get(
+            self._db,
+            self.table,
+            ({"pk": s(tenant_pk(tenant_id)), "sk": s(f"EVENT#{event_id}")} for tenant_id, event_id in keys),
+        )
+        events = (self._event_from_item(item) for item in items)
+        return {event.id: event for event in events}
+
+    def delete_event(self, tenant_id: str, event_id: str) -> None:
+        self._delete(tenant_pk(tenant_id), f"EVENT#{event_id}")
+
+    def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
+        updated = event.model_copy(update={"fanout_hooks": hook_ids, "fanned_out_at": now})
+        dynamo.call(
+            self._db.update_item,
+            TableName=self.table,
+            Key={"pk": s(tenant_pk(event.tenant_id)), "sk": s(f"EVENT#{event.id}")},
+            UpdateExpression="SET doc = :doc",
+            ExpressionAttributeValues={":doc": s(updated.model_dump_json(exclude={"data"}))},
+        )

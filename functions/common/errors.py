@@ -1,0 +1,64 @@
+"""One domain exception hierarchy. The API maps it to HTTP responses in one place (api/handler.py)."""
+
+from __future__ import annotations
+
+
+class HookwireError(Exception):
+    """Base of every error Hookwire raises on purpose. `status` is the HTTP status it maps to."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Unauthorized(HookwireError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(HookwireError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(HookwireError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(HookwireError):
+    status = 409
+    code = "conflict"
+
+
+class BadRequest(HookwireError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(HookwireError):
+    status = 422
+    code = "validation_failed"
+
+
+class PayloadTooLarge(HookwireError):
+    status = 413
+    code = "payload_too_large"
+
+
+class DependencyFailure(HookwireError):
+    """An AWS call failed. Always raised `from` the SDK error so the cause is kept."""
+
+    status = 503
+    code = "dependency_unavailable"
+
+
+class PermanentMessageError(HookwireError):
+    """A queue message that can never succeed (unparseable, unknown tenant). It ends in the DLQ."""
+
+    status = 400
+    code = "permanent_message_error"

@@ -1,0 +1,157 @@
+"""Domain records and queue messages shared by the api, fanout and deliver functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HookStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISABLED = "disabled"
+
+
+class PayloadFormat(StrEnum):
+    ENVELOPE = "envelope"
+    DATA = "data"
+
+
+class ExecutionStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RETRYING = "retrying"
+
+
+class PrincipalKind(StrEnum):
+    ADMIN = "admin"
+    TENANT = "tenant"
+
+
+class Principal(BaseModel):
+    """Who is calling: the operator (admin token) or one tenant (tenant token)."""
+
+    kind: PrincipalKind
+    tenant_id: str | None = None
+    token_id: str | None = None
+
+
+class Tenant(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class TokenRecord(BaseModel):
+    id: str
+    tenant_id: str
+    token_hash: str
+    created_at: datetime
+
+
+class EventType(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: str
+    description: str = ""
+    category: str | None = None
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+
+
+class HookSecret(BaseModel):
+    """A signing secret. `expires_at` is set on a rotated-out secret that lives on for a grace period."""
+
+    value: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
+
+
+class Hook(BaseModel):
+    id: str
+    tenant_id: str
+    name: str
+    url: str
+    on: list[str]
+    status: HookStatus = HookStatus.ACTIVE
+    disabled_reason: str | None = None
+    description: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload_format: PayloadFormat = PayloadFormat.ENVELOPE
+    created_at: datetime
+    updated_at: datetime
+    secrets: list[HookSecret] = Field(default_factory=list)
+    failing_since: datetime | None = None
+
+    def live_secrets(self, now: datetime) -> list[str]:
+        """Newest first, so the current secret's signature leads the header."""
+        live = [secret for secret in self.secrets if secret.is_live(now)]
+        return [secret.value for secret in sorted(live, key=lambda s: s.created_at, reverse=True)]
+
+
+class Event(BaseModel):
+    """A published event. `data` is kept as the exact JSON text the producer sent."""
+
+    id: str
+    tenant_id: str
+    type: str
+    data: str
+    created_at: datetime
+    fanout_hooks: list[str] | None = None
+    fanned_out_at: datetime | None = None
+
+
+class Execution(BaseModel):
+    """One delivery attempt of one event to one hook."""
+
+    id: str
+    hook_id: str
+    tenant_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: ExecutionStatus
+    manual: bool = False
+    test: bool = False
+    response_status: int | None = None
+    response_headers: dict[str, str] = Field(default_factory=dict)
+    response_body: str | None = None
+    response_body_truncated: bool = False
+    duration_ms: int | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    request_url: str | None = None
+    request_headers: dict[str, str] = Field(default_factory=dict)
+    payload_format: PayloadFormat | None = None
+    created_at: datetime
+
+
+class EventMessage(BaseModel):
+    """Body of an events-queue message.
+
+    The API sends `{tenant_id, id}` for an event it already stored; a producer inside AWS may send the
+    publish body (`{tenant_id, type, data, id?}`) straight to the queue, and fanout stores it first.
+    """
+
+    tenant_id: str = Field(min_length=1)
+    id: str | None = None
+    type: str | None = None
+    data: Any = None
+    replay: bool = False
+    hook_ids: list[str] | None = None
+
+
+class DeliveryMessage(BaseModel):
+    """Body of a deliveries-queue message: deliver `event_id` to `hook_id`, attempt number `attempt`."""
+
+    tenant_id: str
+    hook_id: str
+    event_id: str
+    attempt: int = Field(default=1, ge=1)
+    not_before: datetime | None = None
+    manual: bool = False

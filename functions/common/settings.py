@@ -1,0 +1,102 @@
+"""Per-function configuration: pydantic models read from the environment once per container."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, field_validator
+
+from functions.common import contract
+from functions.common.contract import Env
+from functions.common.retry import RetrySchedule, parse_schedule
+
+
+def _env(names: dict[str, str]) -> dict[str, str]:
+    return {field: os.environ[name] for field, name in names.items() if os.environ.get(name)}
+
+
+class StorageSettings(BaseModel):
+    subscriptions_table: str
+    executions_table: str
+    event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1)
+    execution_retention_days: int = Field(default=contract.DEFAULT_EXECUTION_RETENTION_DAYS, ge=1)
+
+
+class DeliverySettings(BaseModel):
+    retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
+    retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
+    delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=60)
+    disable_after_seconds: float = Field(default=contract.DEFAULT_DISABLE_AFTER_SECONDS, gt=0)
+    delivery_concurrency: int = Field(default=contract.DEFAULT_DELIVERY_CONCURRENCY, ge=1, le=100)
+    allow_http: bool = False
+    allowed_cidrs: str = ""
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    def schedule(self) -> RetrySchedule:
+        return RetrySchedule.parse(self.retry_schedule, self.retry_jitter)
+
+
+_STORAGE_ENV = {
+    "subscriptions_table": Env.SUBSCRIPTIONS_TABLE,
+    "executions_table": Env.EXECUTIONS_TABLE,
+    "event_retention_days": Env.EVENT_RETENTION_DAYS,
+    "execution_retention_days": Env.EXECUTION_RETENTION_DAYS,
+}
+_DELIVERY_ENV = {
+    "retry_schedule": Env.RETRY_SCHEDULE,
+    "retry_jitter": Env.RETRY_JITTER,
+    "delivery_timeout_seconds": Env.DELIVERY_TIMEOUT_SECONDS,
+    "disable_after_seconds": Env.DISABLE_AFTER_SECONDS,
+    "delivery_concurrency": Env.DELIVERY_CONCURRENCY,
+    "allow_http": Env.ALLOW_HTTP,
+    "allowed_cidrs": Env.ALLOWED_CIDRS,
+}
+
+
+class ApiSettings(StorageSettings, DeliverySettings):
+    events_queue_url: str
+    deliveries_queue_url: str
+    admin_secret_arn: str
+
+
+class FanoutSettings(StorageSettings):
+    deliveries_queue_url: str
+
+
+class DeliverSettings(StorageSettings, DeliverySettings):
+    deliveries_queue_url: str
+
+
+@lru_cache(maxsize=1)
+def api_settings() -> ApiSettings:
+    names = {
+        **_STORAGE_ENV,
+        **_DELIVERY_ENV,
+        "events_queue_url": Env.EVENTS_QUEUE_URL,
+        "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "admin_secret_arn": Env.ADMIN_SECRET_ARN,
+    }
+    return ApiSettings.model_validate(_env(names))
+
+
+@lru_cache(maxsize=1)
+def fanout_settings() -> FanoutSettings:
+    return FanoutSettings.model_validate(_env({**_STORAGE_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL}))
+
+
+@lru_cache(maxsize=1)
+def deliver_settings() -> DeliverSettings:
+    names = {**_STORAGE_ENV, **_DELIVERY_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL}
+    return DeliverSettings.model_validate(_env(names))
+
+
+def reset_settings_cache() -> None:
+    """Tests and the local runtime change the environment; this makes the next read see it."""
+    for reader in (api_settings, fanout_settings, deliver_settings):
+        reader.cache_clear()

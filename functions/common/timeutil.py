@@ -1,0 +1,22 @@
+"""Time helpers. Logic receives `now` as an argument so tests control the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and a `Z`, as webhook consumers expect."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())

@@ -1,0 +1,116 @@
+"""Fan-out: one event in, one delivery message per matching active hook out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from functions.common import ids
+from functions.common.dal.queues import OutgoingMessage, QueueClient
+from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.errors import PermanentMessageError
+from functions.common.matching import matches_any
+from functions.common.models import (
+    DeliveryMessage,
+    Event,
+    EventMessage,
+    Hook,
+    HookStatus,
+)
+from functions.common.observability import logger
+
+
+@dataclass
+class FanoutDeps:
+    subscriptions: SubscriptionsRepository
+    deliveries: QueueClient
+    event_retention_days: int
+
+
+@dataclass
+class TenantHooks:
+    """Hooks per tenant for one SQS batch: at most one Query per tenant per batch, never a scan."""
+
+    subscriptions: SubscriptionsRepository
+    cache: dict[str, list[Hook]] = field(default_factory=dict)
+
+    def of(self, tenant_id: str) -> list[Hook]:
+        if tenant_id not in self.cache:
+            self.cache[tenant_id], _ = self.subscriptions.list_hooks(tenant_id)
+        return self.cache[tenant_id]
+
+
+def matching_hooks(hooks: list[Hook], event_type: str, only: list[str] | None = None) -> list[Hook]:
+    """Active hooks whose `on` matches. Paused and disabled hooks get nothing."""
+    return [
+        hook
+        for hook in hooks
+        if hook.status is HookStatus.ACTIVE and matches_any(hook.on, event_type) and (only is None or hook.id in only)
+    ]
+
+
+def _event_from_producer(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> Event | None:
+    """A producer sent the publish body straight to the queue: validate and store it like the API does.
+
+    Returns None when the id was already published and fanned out (idempotency).
+    """
+    if deps.subscriptions.get_tenant(message.tenant_id) is None:
+        raise PermanentMessageError(f"unknown tenant {message.tenant_id}", field="tenant_id")
+    if not message.type or deps.subscriptions.get_event_type(message.type) is None:
+        raise PermanentMessageError(f"event type {message.type!r} is not in the catalogue", field="type")
+    if not isinstance(message.data, dict):
+        raise PermanentMessageError("data must be a JSON object", field="data")
+    event = Event(
+        id=message.id or ids.new_id("evt"),
+        tenant_id=message.tenant_id,
+        type=message.type,
+        data=raw_data or json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
+        created_at=now,
+    )
+    existing = deps.subscriptions.create_event(event, deps.event_retention_days)
+    if existing is None:
+        return event
+    return None if existing.fanned_out_at else existing
+
+
+def resolve_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> Event | None:
+    if message.data is not None and not message.replay:
+        return _event_from_producer(message, raw_data, deps, now)
+    if not message.id:
+        raise PermanentMessageError("an events-queue message needs either data or an id", field="id")
+    event = deps.subscriptions.get_event(message.tenant_id, message.id, now)
+    if event is None:
+        logger.warning("event not found or expired; nothing to fan out", extra={"event_id": message.id})
+    return event
+
+
+def fan_out(
+    message: EventMessage, deps: FanoutDeps, hooks: TenantHooks, now: datetime, raw_data: str | None = None
+) -> int:
+    """Enqueue one delivery per matching hook; returns how many.
+
+    `raw_data` is the exact text of `data` in a producer's message, so `data` hooks get it byte for byte.
+    Safe to repeat: duplicates carry the same webhook-id, and a replay is a deliberate repeat.
+    """
+    event = resolve_event(message, raw_data, deps, now)
+    if event is None:
+        return 0
+    if event.fanned_out_at and not message.replay:
+        logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event.id})
+        return 0
+    targets = matching_hooks(hooks.of(event.tenant_id), event.type, message.hook_ids if message.replay else None)
+    deliveries = [
+        OutgoingMessage(
+            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook.id, event_id=event.id).model_dump_json()
+        )
+        for hook in targets
+    ]
+    deps.deliveries.send_many(deliveries)
+    hook_ids = sorted({*(event.fanout_hooks or []), *(hook.id for hook in targets)})
+    deps.subscriptions.mark_fanned_out(event, hook_ids, now)
+    logger.info(
+        "event fanned out",
+        extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},
+    )
+    return len(targets)
