@@ -73,6 +73,15 @@ class DeliverSettings(StorageSettings, DeliverySettings):
     deliveries_queue_url: str
 
 
+class SeedSettings(BaseModel):
+    subscriptions_table: str
+
+
+@lru_cache(maxsize=1)
+def seed_settings() -> SeedSettings:
+    return SeedSettings.model_validate(_env({"subscriptions_table": Env.SUBSCRIPTIONS_TABLE}))
+
+
 @lru_cache(maxsize=1)
 def api_settings() -> ApiSettings:
     names = {
@@ -98,5 +107,5 @@ def deliver_settings() -> DeliverSettings:
 
 def reset_settings_cache() -> None:
     """Tests and the local runtime change the environment; this makes the next read see it."""
-    for reader in (api_settings, fanout_settings, deliver_settings):
+    for reader in (api_settings, fanout_settings, deliver_settings, seed_settings):
         reader.cache_clear()

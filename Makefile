@@ -1,0 +1,55 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Python 3.12+ (3.13 matches the Lambda runtime); pyenv installs are found even when not activated.
+PYTHON ?= $(shell for c in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[23]*/bin/python3 2>/dev/null | sort -r) python3; do \
+	$$c -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$c; break; }; done)
+CDK := node_modules/.bin/cdk
+
+.PHONY: run demo test lint format synth deploy bench clean venv
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python -m hookwire.local.runtime
+
+demo: $(VENV)/.installed
+	$(BIN)/python -m hookwire.demo
+
+test: $(VENV)/.installed node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+synth: $(VENV)/.installed node_modules/.installed
+	$(CDK) synth --quiet
+
+deploy: $(VENV)/.installed node_modules/.installed
+	$(CDK) deploy
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m hookwire.bench
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .build

@@ -1,0 +1,38 @@
+"""Deploy-time configuration, read from CDK context (`cdk deploy -c key=value` or cdk.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from functions.common import contract
+from functions.common.retry import parse_schedule
+from infra import constants
+
+
+class DeployConfig(BaseModel):
+    retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
+    retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
+    delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=30)
+    disable_after_days: float = Field(default=contract.DEFAULT_DISABLE_AFTER_SECONDS / 86400, gt=0)
+    allow_http: bool = False
+    allowed_cidrs: str = ""
+    execution_retention_days: int = Field(default=contract.DEFAULT_EXECUTION_RETENTION_DAYS, ge=1, le=365)
+    event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1, le=365)
+    log_retention_days: int = 30
+    catalog: str = "catalogs"
+    powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
+    alarm_email: str | None = None
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @classmethod
+    def from_context(cls, get: Any) -> DeployConfig:
+        """`get` is `node.try_get_context`; context values arrive as strings from the command line."""
+        values = {name: get(name) for name in cls.model_fields}
+        return cls.model_validate({k: v for k, v in values.items() if v is not None})

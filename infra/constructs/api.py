@@ -1,0 +1,94 @@
+"""The HTTP API (API Gateway v2) in front of the api function, and the admin-token secret."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from functions.common import contract
+from infra import constants
+from infra.config import DeployConfig
+from infra.constructs.function import RETENTION, HookwireFunction
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class AccessLogs:
+    """JSON access logs for the HTTP API stage (IAccessLogSettings is an interface in jsii terms)."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.json_with_standard_fields(
+            caller=False,
+            http_method=True,
+            ip=True,
+            protocol=True,
+            request_time=True,
+            resource_path=True,
+            response_length=True,
+            status=True,
+            user=False,
+        )
+
+
+class HookApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.admin_secret = secretsmanager.Secret(
+            self,
+            "AdminToken",
+            description="Hookwire admin token (Authorization: Bearer <this value>)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=48),
+        )
+        self.handler = HookwireFunction(
+            self,
+            "Api",
+            handler=constants.API_HANDLER,
+            memory_mb=constants.API_MEMORY_MB,
+            timeout_seconds=contract.API_FUNCTION_TIMEOUT_SECONDS,
+            environment={**environment, contract.Env.ADMIN_SECRET_ARN: self.admin_secret.secret_arn},
+            config=config,
+            description="Hookwire HTTP API",
+        ).function
+        self.admin_secret.grant_read(self.handler)
+        self.http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            description="Hookwire webhook API",
+            default_integration=integrations.HttpLambdaIntegration("Api", self.handler),
+            create_default_stage=False,
+        )
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=RETENTION[config.log_retention_days])
+        self.stage = apigw.HttpStage(
+            self,
+            "Stage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(
+                rate_limit=constants.API_THROTTLE_RATE, burst_limit=constants.API_THROTTLE_BURST
+            ),
+            access_log_settings=AccessLogs(access_logs),
+        )
+
+    @property
+    def url(self) -> str:
+        return self.stage.url

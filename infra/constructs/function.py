@@ -1,0 +1,73 @@
+"""One way to build every Hookwire function: arm64, Python 3.13, Powertools layer, JSON logs, tracing."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from functions.common import contract
+from infra import constants
+from infra.config import DeployConfig
+from infra.constructs.lambda_code import lambda_code
+
+RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def powertools_layer(scope: Construct, version: int) -> lambda_.ILayerVersion:
+    region = Stack.of(scope).region
+    arn = f"arn:aws:lambda:{region}:{constants.POWERTOOLS_ACCOUNT}:layer:{constants.POWERTOOLS_LAYER_NAME}:{version}"
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+
+
+class HookwireFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        memory_mb: int,
+        timeout_seconds: int,
+        environment: dict[str, str],
+        config: DeployConfig,
+        description: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        retention = RETENTION.get(config.log_retention_days)
+        if retention is None:
+            raise ValueError(f"log_retention_days must be one of {sorted(RETENTION)}")
+        self.log_group = logs.LogGroup(self, "Logs", retention=retention, removal_policy=RemovalPolicy.DESTROY)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=lambda_code(config.catalog),
+            memory_size=memory_mb,
+            timeout=Duration.seconds(timeout_seconds),
+            layers=[powertools_layer(self, config.powertools_layer_version)],
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.log_group,
+            description=description,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **environment,
+            },
+        )

@@ -1,0 +1,59 @@
+"""Fan-out and delivery: two queues with DLQs and the functions draining them."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from constructs import Construct
+
+from functions.common import contract
+from infra import constants
+from infra.config import DeployConfig
+from infra.constructs.function import HookwireFunction
+from infra.constructs.queues import QueueWithDlq
+
+
+def _event_source(queue: QueueWithDlq) -> sources.SqsEventSource:
+    spec = queue.spec
+    return sources.SqsEventSource(
+        queue.queue,
+        batch_size=spec.batch_size,
+        max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
+        report_batch_item_failures=True,
+        max_concurrency=spec.max_concurrency,
+    )
+
+
+class DeliveryPipeline(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, environment: dict[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        self.events = QueueWithDlq(self, "Events", contract.EVENTS_CONSUMER)
+        self.deliveries = QueueWithDlq(self, "Deliveries", contract.DELIVERIES_CONSUMER)
+        queue_env = {
+            contract.Env.EVENTS_QUEUE_URL: self.events.queue.queue_url,
+            contract.Env.DELIVERIES_QUEUE_URL: self.deliveries.queue.queue_url,
+        }
+        self.environment = {**environment, **queue_env}
+        self.fanout = self._consumer(
+            "Fanout", constants.FANOUT_HANDLER, constants.FANOUT_MEMORY_MB, self.events, config, "Hookwire fan-out"
+        )
+        self.deliver = self._consumer(
+            "Deliver", constants.DELIVER_HANDLER, constants.DELIVER_MEMORY_MB, self.deliveries, config, "Hookwire delivery"
+        )
+
+    def _consumer(
+        self, name: str, handler: str, memory_mb: int, queue: QueueWithDlq, config: DeployConfig, description: str
+    ) -> lambda_.Function:
+        function = HookwireFunction(
+            self,
+            name,
+            handler=handler,
+            memory_mb=memory_mb,
+            timeout_seconds=queue.spec.function_timeout_seconds,
+            environment=self.environment,
+            config=config,
+            description=description,
+        ).function
+        function.add_event_source(_event_source(queue))
+        return function

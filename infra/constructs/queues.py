@@ -1,0 +1,32 @@
+"""An SQS queue with its DLQ, sized from the contract's consumer spec."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.common import contract
+from functions.common.contract import ConsumerSpec
+
+
+class QueueWithDlq(Construct):
+    def __init__(self, scope: Construct, construct_id: str, spec: ConsumerSpec) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        self.dlq = sqs.Queue(
+            self,
+            "Dlq",
+            retention_period=Duration.days(contract.DLQ_RETENTION_DAYS),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
+            retention_period=Duration.days(4),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=spec.max_receive_count),
+        )
