@@ -39,17 +39,20 @@ def _describe(exc: BaseException, timeout: float) -> str:
     cause = exc.reason if isinstance(exc, MaxRetryError) and exc.reason else exc
     if isinstance(cause, NameResolutionError):
         return "DNS lookup failed: the host name does not resolve"
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, so it must be checked first.
+    if isinstance(cause, NewConnectionError):
+        text = str(cause).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "timed out" in text:
+            return f"connection timed out after {timeout:g} s"
+        return f"could not connect: {cause}"
     if isinstance(cause, ConnectTimeoutError):
         return f"connection timed out after {timeout:g} s"
     if isinstance(cause, ReadTimeoutError | TimeoutError | socket.timeout):
         return f"timed out after {timeout:g} s waiting for the response"
     if isinstance(cause, SSLError | ssl.SSLError):
         return f"TLS handshake failed: {cause}"
-    if isinstance(cause, NewConnectionError):
-        text = str(cause).lower()
-        if "refused" in text:
-            return "connection refused"
-        return f"could not connect: {cause}"
     if isinstance(cause, ProtocolError):
         text = str(cause).lower()
         if "reset" in text:

@@ -1,0 +1,109 @@
+"""Tenants, tokens and the event-type catalogue, through the api handler against moto."""
+
+from tests.conftest import ADMIN_TOKEN
+
+
+def test_health_needs_no_token(api) -> None:
+    reply = api.get("/health")
+    assert reply.status == 200 and reply.body == {"status": "ok"}
+
+
+def test_missing_or_wrong_token_is_401_naming_the_header(api) -> None:
+    for token in (None, "nope", "hwt_unknown"):
+        reply = api.get("/tenants", token)
+        assert reply.status == 401
+        assert reply.body["field"] == "authorization"
+    assert api.request("GET", "/tenants", headers={"authorization": "Basic abc"}).status == 401
+
+
+def test_tenant_lifecycle(api) -> None:
+    # When the admin creates a tenant
+    created = api.post("/tenants", ADMIN_TOKEN, {"name": "acme"})
+    # Then it gets an id and a token shown once
+    assert created.status == 201
+    tenant = created.body
+    assert tenant["token"].startswith("hwt_") and tenant["name"] == "acme"
+    # And it can be read and listed, never with the token again
+    got = api.get(f"/tenants/{tenant['id']}", ADMIN_TOKEN)
+    assert got.status == 200 and "token" not in got.body
+    listed = api.get("/tenants", ADMIN_TOKEN).body
+    assert [t["id"] for t in listed["items"]] == [tenant["id"]] and listed["next_cursor"] is None
+    # When it is deleted, its token stops working at once
+    assert api.get("/hooks", tenant["token"]).status == 200
+    assert api.delete(f"/tenants/{tenant['id']}", ADMIN_TOKEN).status == 204
+    assert api.get("/hooks", tenant["token"]).status == 401
+    assert api.get(f"/tenants/{tenant['id']}", ADMIN_TOKEN).status == 404
+    assert api.delete(f"/tenants/{tenant['id']}", ADMIN_TOKEN).status == 404
+
+
+def test_tenant_list_paginates(api) -> None:
+    for index in range(5):
+        api.post("/tenants", ADMIN_TOKEN, {"name": f"t{index}"})
+    first = api.get("/tenants?limit=2", ADMIN_TOKEN).body
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    seen = [t["id"] for t in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = api.get(f"/tenants?limit=2&cursor={cursor}", ADMIN_TOKEN).body
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(set(seen)) == 5
+
+
+def test_bad_pagination_is_refused(api) -> None:
+    assert api.get("/tenants?limit=0", ADMIN_TOKEN).status == 422
+    assert api.get("/tenants?limit=101", ADMIN_TOKEN).status == 422
+    reply = api.get("/tenants?cursor=garbage", ADMIN_TOKEN)
+    assert reply.status == 400 and reply.body["field"] == "cursor"
+
+
+def test_create_tenant_validation(api) -> None:
+    reply = api.post("/tenants", ADMIN_TOKEN, {})
+    assert reply.status == 422 and reply.body["field"] == "name" and "name" in reply.body["message"]
+    assert api.post("/tenants", ADMIN_TOKEN, {"name": "x", "extra": 1}).status == 422
+    malformed = api.post("/tenants", ADMIN_TOKEN, raw=b"{not json")
+    assert malformed.status == 400 and malformed.body["code"] == "malformed_json"
+    wrong_type = api.post("/tenants", ADMIN_TOKEN, raw=b"name=x", headers={"content-type": "text/plain"})
+    assert wrong_type.status == 400 and wrong_type.body["field"] == "content-type"
+
+
+def test_tokens_are_issued_and_revoked(api, tenant) -> None:
+    # Given a second token for the tenant
+    issued = api.post(f"/tenants/{tenant['id']}/tokens", ADMIN_TOKEN)
+    assert issued.status == 201
+    second = issued.body
+    assert api.get("/hooks", second["token"]).status == 200
+    # When it is revoked, it stops working and the first keeps working
+    assert api.delete(f"/tenants/{tenant['id']}/tokens/{second['id']}", ADMIN_TOKEN).status == 204
+    assert api.get("/hooks", second["token"]).status == 401
+    assert api.get("/hooks", tenant["token"]).status == 200
+    assert api.delete(f"/tenants/{tenant['id']}/tokens/{second['id']}", ADMIN_TOKEN).status == 404
+    assert api.post("/tenants/ten_missing/tokens", ADMIN_TOKEN).status == 404
+
+
+def test_tenant_tokens_cannot_use_admin_routes(api, tenant) -> None:
+    token = tenant["token"]
+    assert api.get("/tenants", token).status == 403
+    assert api.post("/tenants", token, {"name": "x"}).status == 403
+    assert api.put("/event-types/x.y", token, {"description": "d"}).status == 403
+
+
+def test_event_type_catalogue(api, tenant) -> None:
+    # The seeded catalogue is readable by anyone with a token
+    items = api.get("/event-types", tenant["token"]).body["items"]
+    assert len(items) == 62
+    assert {"type": "order.status.changed", "description": "An order moved to a new status", "category": "Orders"}.items() <= items[-1].items() or any(
+        i["type"] == "order.status.changed" for i in items
+    )
+    # The admin adds one with a schema, then removes it
+    put = api.put("/event-types/invoice.voided", ADMIN_TOKEN, {"description": "Invoice voided", "category": "Sales", "schema": {"type": "object"}})
+    assert put.status == 200 and put.body["schema"] == {"type": "object"}
+    assert any(i["type"] == "invoice.voided" for i in api.get("/event-types", ADMIN_TOKEN).body["items"])
+    assert api.delete("/event-types/invoice.voided", ADMIN_TOKEN).status == 204
+    assert api.delete("/event-types/invoice.voided", ADMIN_TOKEN).status == 404
+
+
+def test_event_type_validation(api) -> None:
+    assert api.put("/event-types/bad*type", ADMIN_TOKEN, {"description": "x"}).status == 422
+    bad_schema = api.put("/event-types/x.y", ADMIN_TOKEN, {"description": "x", "schema": {"type": "nonsense"}})
+    assert bad_schema.status == 422 and bad_schema.body["field"] == "schema"

@@ -1,0 +1,33 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from functions.common.catalog import CatalogError, catalog_files, load_catalog
+from hookwire.local.runtime import DEFAULT_CATALOG_DIR
+
+EXPECTED = {"suittracker.json": 29, "organisations.json": 6, "crm.json": 26, "tracktile.json": 1}
+
+
+@pytest.mark.parametrize(("name", "count"), EXPECTED.items())
+def test_each_seed_catalogue_has_every_event_key_of_its_page(name: str, count: int) -> None:
+    assert len(load_catalog([DEFAULT_CATALOG_DIR / name])) == count
+
+
+def test_default_loads_all_four_without_clashes() -> None:
+    types = load_catalog(catalog_files("", DEFAULT_CATALOG_DIR))
+    assert len(types) == sum(EXPECTED.values())
+    names = {t.type for t in types}
+    assert {"CUSTOMER_CREATE", "organisations.created", "form.response.created", "order.status.changed"} <= names
+
+
+def test_a_type_in_two_files_is_an_error(tmp_path: Path) -> None:
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps({"event_types": [{"type": "x.y"}]}))
+    with pytest.raises(CatalogError, match="x.y is in both"):
+        load_catalog(catalog_files(str(tmp_path), tmp_path))
+
+
+def test_missing_catalogue_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="does not exist"):
+        catalog_files(str(tmp_path / "nope.json"), tmp_path)

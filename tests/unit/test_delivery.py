@@ -1,0 +1,112 @@
+from datetime import UTC, datetime, timedelta
+
+from functions.common.delivery import (
+    AttemptContext,
+    Verdict,
+    build_request,
+    hook_after_attempt,
+    judge,
+    record_attempt,
+)
+from functions.common.http_client import HttpResult
+from functions.common.models import Event, ExecutionStatus, Hook, HookSecret, HookStatus, PayloadFormat
+from functions.common.retry import RetrySchedule
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+SECRET = "whsec_" + "a" * 43 + "="
+
+
+def make_hook(**fields) -> Hook:
+    values = {
+        "id": "hook_1",
+        "tenant_id": "ten_1",
+        "name": "h",
+        "url": "https://example.com/hook",
+        "on": ["*"],
+        "created_at": NOW,
+        "updated_at": NOW,
+        "secrets": [HookSecret(value=SECRET, created_at=NOW)],
+    }
+    values.update(fields)
+    return Hook(**values)
+
+
+EVENT = Event(id="evt_1", tenant_id="ten_1", type="lead.created", data='{"id": "ld_1"}', created_at=NOW)
+
+
+def test_request_has_standard_webhooks_headers_and_custom_headers_never_override_them() -> None:
+    # Given a hook whose custom headers try to replace protected ones
+    hook = make_hook(headers={"X-Team": "billing", "Content-Type": "text/plain", "webhook-id": "forged"})
+    # When the request is built
+    request = build_request(hook, EVENT, NOW)
+    # Then the custom header is there and the protected ones are Hookwire's
+    assert request.headers["X-Team"] == "billing"
+    assert "Content-Type" not in request.headers
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["webhook-id"] == "evt_1"
+    assert request.headers["webhook-timestamp"] == str(int(NOW.timestamp()))
+    assert request.headers["webhook-signature"].startswith("v1,")
+    assert request.headers["user-agent"].startswith("Hookwire/")
+
+
+def test_data_format_sends_data_byte_for_byte() -> None:
+    request = build_request(make_hook(payload_format=PayloadFormat.DATA), EVENT, NOW)
+    assert request.body == b'{"id": "ld_1"}'
+
+
+def test_expired_secret_no_longer_signs() -> None:
+    old = HookSecret(value="whsec_" + "b" * 43 + "=", created_at=NOW - timedelta(days=1), expires_at=NOW - timedelta(seconds=1))
+    request = build_request(make_hook(secrets=[HookSecret(value=SECRET, created_at=NOW), old]), EVENT, NOW)
+    assert len(request.headers["webhook-signature"].split(" ")) == 1
+
+
+def test_judge_maps_receiver_answers() -> None:
+    assert judge(HttpResult(status=204, duration_ms=1), NOW).verdict is Verdict.SUCCESS
+    assert judge(HttpResult(status=410, duration_ms=1), NOW).verdict is Verdict.GONE
+    redirect = judge(HttpResult(status=302, duration_ms=1, headers={"location": "https://x"}), NOW)
+    assert redirect.verdict is Verdict.RETRY and "redirect not followed" in (redirect.error or "")
+    limited = judge(HttpResult(status=429, duration_ms=1, headers={"retry-after": "120"}), NOW)
+    assert limited.retry_after == 120
+    assert judge(HttpResult(status=500, duration_ms=1, headers={"retry-after": "120"}), NOW).retry_after is None
+    assert judge(HttpResult(status=None, duration_ms=1, error="connection refused"), NOW).error == "connection refused"
+
+
+def _attempt(status: int | None, attempt: int = 1, **context) -> ExecutionStatus:
+    hook = make_hook()
+    request = build_request(hook, EVENT, NOW)
+    result = HttpResult(status=status, duration_ms=5, error=None if status else "timed out")
+    schedule = RetrySchedule.parse("5s,5m", jitter=0)
+    return record_attempt(hook, EVENT, request, result, AttemptContext(attempt, **context), schedule, NOW).execution
+
+
+def test_failed_attempt_is_retrying_until_the_schedule_is_exhausted() -> None:
+    first = _attempt(500, attempt=1)
+    assert first.status is ExecutionStatus.RETRYING and first.next_attempt_at == NOW + timedelta(seconds=5)
+    assert _attempt(500, attempt=2).status is ExecutionStatus.RETRYING
+    last = _attempt(500, attempt=3)
+    assert last.status is ExecutionStatus.FAILED and last.next_attempt_at is None
+
+
+def test_manual_and_test_attempts_are_never_retried_automatically() -> None:
+    assert _attempt(None, manual=True).status is ExecutionStatus.FAILED
+    assert _attempt(500, test=True).status is ExecutionStatus.FAILED
+    assert _attempt(200, manual=True).status is ExecutionStatus.SUCCEEDED
+
+
+def test_hook_state_after_attempts() -> None:
+    success, failure = judge(HttpResult(status=200, duration_ms=1), NOW), judge(HttpResult(status=500, duration_ms=1), NOW)
+    gone = judge(HttpResult(status=410, duration_ms=1), NOW)
+    week = 7 * 86400
+    # A first failure starts the failure record; a success clears it
+    started = hook_after_attempt(make_hook(), failure, NOW, week)
+    assert started is not None and started.failing_since == NOW
+    cleared = hook_after_attempt(started, success, NOW, week)
+    assert cleared is not None and cleared.failing_since is None
+    assert hook_after_attempt(make_hook(), success, NOW, week) is None
+    # 410 disables at once, with a reason
+    disabled = hook_after_attempt(make_hook(), gone, NOW, week)
+    assert disabled is not None and disabled.status is HookStatus.DISABLED and "410" in (disabled.disabled_reason or "")
+    # Failing for longer than the limit disables
+    long_failing = make_hook(failing_since=NOW - timedelta(seconds=week + 1))
+    auto = hook_after_attempt(long_failing, failure, NOW, week)
+    assert auto is not None and auto.status is HookStatus.DISABLED and "failed for 7 days" in (auto.disabled_reason or "")
