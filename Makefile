@@ -6,15 +6,18 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for c in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[23]*/bin/python3 2>/dev/null | sort -r) python3; do \
 	$$c -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$c; break; }; done)
 CDK := node_modules/.bin/cdk
+PIP := $(BIN)/pip install --quiet
+# Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 .PHONY: run demo test lint format synth deploy bench clean venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(PIP) --upgrade pip $(QUIET_PIP)
+	$(PIP) -r requirements-dev.txt $(QUIET_PIP)
+	$(PIP) --no-deps -e . $(QUIET_PIP)
 	touch $@
 
 node_modules/.installed: package.json

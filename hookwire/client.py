@@ -77,5 +77,3 @@ def _json(payload: bytes) -> Any:
         return json.loads(payload)
     except ValueError:
         return payload.decode(errors="replace")
-
-

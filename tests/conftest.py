@@ -22,25 +22,26 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "ERROR",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from moto import mock_aws  # noqa: E402 - after the fake credentials are in place
+from moto import mock_aws
 
-from functions.common.catalog import catalog_files, load_catalog  # noqa: E402
-from functions.common.contract import Env  # noqa: E402
-from functions.common.dal.clients import aws  # noqa: E402
-from functions.common.dal.subscriptions import SubscriptionsRepository  # noqa: E402
-from hookwire.local.lambda_emulation import (  # noqa: E402
+from functions.common.catalog import catalog_files, load_catalog
+from functions.common.contract import Env
+from functions.common.dal.clients import aws
+from functions.common.dal.subscriptions import SubscriptionsRepository
+from hookwire.local.lambda_emulation import (
     QueuePoller,
     SerialInvoker,
     http_api_event,
     queue_depth,
 )
-from hookwire.local.provision import Provisioned, environment, provision  # noqa: E402
-from hookwire.local.runtime import DEFAULT_CATALOG_DIR, _reset_function_caches  # noqa: E402
-from hookwire.receiver import Receiver, Script  # noqa: E402
+from hookwire.local.provision import Provisioned, environment, provision
+from hookwire.local.runtime import DEFAULT_CATALOG_DIR, _reset_function_caches
+from hookwire.receiver import Receiver, Script
 
 ADMIN_TOKEN = "admin-test-token-0123456789"
 FAST_SCHEDULE = "1s,1s"
@@ -201,5 +202,3 @@ def create_hook(api: InProcessApi, token: str, url: str, on: Any = "*", **fields
 
 def publish(api: InProcessApi, token: str, event_type: str, data: dict[str, Any], **fields: Any) -> Reply:
     return api.post("/events", token, {"type": event_type, "data": data, **fields})
-
-

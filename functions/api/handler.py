@@ -64,7 +64,9 @@ def handle_validation_error(error: RequestValidationError) -> Response[ErrorBody
         body = ErrorBody(message="body is not valid JSON", code="malformed_json", field="body")
         return Response(400, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
     message = "; ".join(f"{item['field']}: {item['message']}" for item in details)
-    body = ErrorBody(message=message, code="validation_failed", field=details[0]["field"] if details else None, errors=details)
+    body = ErrorBody(
+        message=message, code="validation_failed", field=details[0]["field"] if details else None, errors=details
+    )
     return Response(422, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
 
 
@@ -103,5 +105,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except HookwireError as error:
         return _response_of(error)
     return app.resolve(event, context)
-
-

@@ -116,8 +116,10 @@ def record_attempt(
     retry_delay: float | None = None
     if judgement.verdict is Verdict.SUCCESS:
         status = ExecutionStatus.SUCCEEDED
-    elif judgement.verdict is Verdict.RETRY and not (context.manual or context.test) and not schedule.is_exhausted(
-        context.attempt
+    elif (
+        judgement.verdict is Verdict.RETRY
+        and not (context.manual or context.test)
+        and not schedule.is_exhausted(context.attempt)
     ):
         status = ExecutionStatus.RETRYING
         retry_delay = schedule.delay_after(context.attempt, rng, judgement.retry_after)
@@ -162,7 +164,9 @@ def hook_after_attempt(hook: Hook, judgement: Judgement, now: datetime, disable_
         return hook.model_copy(update={"failing_since": now})
     if hook.status is HookStatus.ACTIVE and (now - hook.failing_since).total_seconds() >= disable_after:
         days = disable_after / 86400
-        reason = f"every delivery failed for {days:g} days (since {iso(hook.failing_since)}); last error: {judgement.error}"
+        reason = (
+            f"every delivery failed for {days:g} days (since {iso(hook.failing_since)}); last error: {judgement.error}"
+        )
         return _disabled(hook, reason, now)
     return None
 

@@ -60,7 +60,9 @@ def _emit_metrics(report: BatchReport) -> None:
     metrics.add_metric(name="RetriesScheduled", unit=MetricUnit.Count, value=report.retrying)
     for outcome in report.outcomes:
         if outcome.execution.duration_ms is not None:
-            metrics.add_metric(name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=outcome.execution.duration_ms)
+            metrics.add_metric(
+                name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=outcome.execution.duration_ms
+            )
 
 
 def process_batch(event: dict[str, Any], deps: DeliverDeps) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps) -> dict[str, Any]:
             _emit_metrics(report)
         except HookwireError as exc:
             logger.exception("delivery batch could not be recorded; SQS will redeliver it")
-            failures.update({message_id: exc for message_id in parsed})
+            failures.update(dict.fromkeys(parsed, exc))
 
     def check(record: SQSRecord) -> None:
         if record.message_id in failures:

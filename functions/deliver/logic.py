@@ -69,7 +69,9 @@ def _deferral(message: DeliveryMessage, now: datetime) -> OutgoingMessage | None
     remaining = (message.not_before - now).total_seconds()
     if remaining <= 1:
         return None
-    return OutgoingMessage(body=message.model_dump_json(), delay_seconds=ceil(min(remaining, contract.SQS_MAX_DELAY_SECONDS)))
+    return OutgoingMessage(
+        body=message.model_dump_json(), delay_seconds=ceil(min(remaining, contract.SQS_MAX_DELAY_SECONDS))
+    )
 
 
 def _skip_execution(message: DeliveryMessage, hook: Hook, event: Event, now: datetime) -> Execution:
@@ -150,8 +152,12 @@ def _count(report: BatchReport, status: ExecutionStatus) -> None:
 
 def _next_attempt(message: DeliveryMessage, outcome: AttemptOutcome, now: datetime) -> OutgoingMessage:
     delay = outcome.retry_delay or 0.0
-    follow_up = message.model_copy(update={"attempt": message.attempt + 1, "not_before": now + timedelta(seconds=delay)})
-    return OutgoingMessage(body=follow_up.model_dump_json(), delay_seconds=ceil(min(delay, contract.SQS_MAX_DELAY_SECONDS)))
+    follow_up = message.model_copy(
+        update={"attempt": message.attempt + 1, "not_before": now + timedelta(seconds=delay)}
+    )
+    return OutgoingMessage(
+        body=follow_up.model_dump_json(), delay_seconds=ceil(min(delay, contract.SQS_MAX_DELAY_SECONDS))
+    )
 
 
 def _apply_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) -> None:
@@ -165,7 +171,9 @@ def _apply_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) ->
         if all(getattr(current, key) == value for key, value in update.items()):
             return None
         if status is HookStatus.DISABLED and current.status is not HookStatus.DISABLED:
-            logger.warning("hook disabled", extra={"hook_id": current.id, "tenant_id": current.tenant_id, "reason": reason})
+            logger.warning(
+                "hook disabled", extra={"hook_id": current.id, "tenant_id": current.tenant_id, "reason": reason}
+            )
         return current.model_copy(update={**update, "updated_at": desired.updated_at})
 
     subscriptions.update_hook(desired.tenant_id, desired.id, merge)

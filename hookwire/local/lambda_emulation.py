@@ -106,7 +106,9 @@ class QueuePoller:
         self.invoke = invoke
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
-        self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.batches = 0
@@ -133,7 +135,9 @@ class QueuePoller:
             return len(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+            ]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         return len(messages)
 

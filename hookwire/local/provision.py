@@ -98,7 +98,10 @@ def provision(
 ) -> Provisioned:
     """`visibility_override` shortens the visibility timeout locally, so a crashed batch retries in seconds."""
     dynamodb, sqs, secrets = clients.get("dynamodb"), clients.get("sqs"), clients.get("secretsmanager")
-    for name, spec in ((names.subscriptions_table, contract.SUBSCRIPTIONS_TABLE), (names.executions_table, contract.EXECUTIONS_TABLE)):
+    for name, spec in (
+        (names.subscriptions_table, contract.SUBSCRIPTIONS_TABLE),
+        (names.executions_table, contract.EXECUTIONS_TABLE),
+    ):
         dynamodb.create_table(**table_definition(name, spec))
         if spec.ttl_attribute:
             dynamodb.update_time_to_live(

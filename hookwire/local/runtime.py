@@ -98,6 +98,7 @@ class LocalRuntime:
         self._http: ThreadingHTTPServer | None = None
         self.port = self.config.port
         self.catalog_size = 0
+        self._saved_env: dict[str, str | None] = {}
 
     @property
     def url(self) -> str:
@@ -110,18 +111,33 @@ class LocalRuntime:
         moto_port = free_port()
         self._moto = ThreadedMotoServer(ip_address=LOCALHOST, port=moto_port, verbose=False)
         self._moto.start()
-        os.environ.update(_local_environment(self.config, f"http://{LOCALHOST}:{moto_port}"))
+        self._set_env(_local_environment(self.config, f"http://{LOCALHOST}:{moto_port}"))
         _reset_function_caches()
 
         from functions.common.dal.clients import aws
 
         self.resources = provision(aws, self.admin_token, visibility_override=self.config.visibility_timeout_seconds)
-        os.environ.update(environment(self.resources))
+        self._set_env(environment(self.resources))
         _reset_function_caches()
         self._seed_catalog()
         self._start_pollers()
         self._start_gateway()
         return self
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        """Sets variables for the in-process functions, remembering what to restore on stop()."""
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+        _reset_function_caches()
 
     def _seed_catalog(self) -> None:
         from functions.common.dal.subscriptions import SubscriptionsRepository
@@ -228,6 +244,7 @@ class LocalRuntime:
             self._http.server_close()
         if self._moto:
             self._moto.stop()
+        self._restore_env()
 
     def banner(self) -> str:
         return "\n".join(

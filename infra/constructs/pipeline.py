@@ -26,7 +26,9 @@ def _event_source(queue: QueueWithDlq) -> sources.SqsEventSource:
 
 
 class DeliveryPipeline(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, environment: dict[str, str]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, environment: dict[str, str]
+    ) -> None:
         super().__init__(scope, construct_id)
         self.events = QueueWithDlq(self, "Events", contract.EVENTS_CONSUMER)
         self.deliveries = QueueWithDlq(self, "Deliveries", contract.DELIVERIES_CONSUMER)
@@ -39,7 +41,12 @@ class DeliveryPipeline(Construct):
             "Fanout", constants.FANOUT_HANDLER, constants.FANOUT_MEMORY_MB, self.events, config, "Hookwire fan-out"
         )
         self.deliver = self._consumer(
-            "Deliver", constants.DELIVER_HANDLER, constants.DELIVER_MEMORY_MB, self.deliveries, config, "Hookwire delivery"
+            "Deliver",
+            constants.DELIVER_HANDLER,
+            constants.DELIVER_MEMORY_MB,
+            self.deliveries,
+            config,
+            "Hookwire delivery",
         )
 
     def _consumer(

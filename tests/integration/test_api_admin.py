@@ -92,11 +92,17 @@ def test_event_type_catalogue(api, tenant) -> None:
     # The seeded catalogue is readable by anyone with a token
     items = api.get("/event-types", tenant["token"]).body["items"]
     assert len(items) == 62
-    assert {"type": "order.status.changed", "description": "An order moved to a new status", "category": "Orders"}.items() <= items[-1].items() or any(
-        i["type"] == "order.status.changed" for i in items
-    )
+    assert {
+        "type": "order.status.changed",
+        "description": "An order moved to a new status",
+        "category": "Orders",
+    }.items() <= items[-1].items() or any(i["type"] == "order.status.changed" for i in items)
     # The admin adds one with a schema, then removes it
-    put = api.put("/event-types/invoice.voided", ADMIN_TOKEN, {"description": "Invoice voided", "category": "Sales", "schema": {"type": "object"}})
+    put = api.put(
+        "/event-types/invoice.voided",
+        ADMIN_TOKEN,
+        {"description": "Invoice voided", "category": "Sales", "schema": {"type": "object"}},
+    )
     assert put.status == 200 and put.body["schema"] == {"type": "object"}
     assert any(i["type"] == "invoice.voided" for i in api.get("/event-types", ADMIN_TOKEN).body["items"])
     assert api.delete("/event-types/invoice.voided", ADMIN_TOKEN).status == 204

@@ -49,7 +49,9 @@ def test_update_hook_with_put_and_patch(api, tenant, receiver) -> None:
     hook = create_hook(api, token, receiver.url, on="*")
     paused = api.put(f"/hooks/{hook['id']}", token, {"status": "paused"})
     assert paused.status == 200 and paused.body["status"] == "paused" and paused.body["name"] == "test hook"
-    patched = api.patch(f"/hooks/{hook['id']}", token, {"name": "renamed", "on": ["lead.*"], "headers": {"X-Env": "prod"}})
+    patched = api.patch(
+        f"/hooks/{hook['id']}", token, {"name": "renamed", "on": ["lead.*"], "headers": {"X-Env": "prod"}}
+    )
     assert patched.status == 200
     assert patched.body["name"] == "renamed" and patched.body["on"] == ["lead.*"] and patched.body["status"] == "paused"
     assert patched.body["updated_at"] >= hook["updated_at"]

@@ -115,7 +115,13 @@ def test_a_producer_may_send_straight_to_the_events_queue(api, tenant, pipeline,
     token = tenant["token"]
     create_hook(api, token, receiver.url, on="organisations.*", payload_format="data")
     data = '{"event_type": "organisations.deleted", "payload": {"id": "123", "org_number": "1234-1234"}}'
-    body = '{"tenant_id": "' + tenant["id"] + '", "type": "organisations.deleted", "id": "org-del-1", "data": ' + data + "}"
+    body = (
+        '{"tenant_id": "'
+        + tenant["id"]
+        + '", "type": "organisations.deleted", "id": "org-del-1", "data": '
+        + data
+        + "}"
+    )
     aws.get("sqs").send_message(QueueUrl=aws_env.events_queue_url, MessageBody=body)
     aws.get("sqs").send_message(QueueUrl=aws_env.events_queue_url, MessageBody=body)  # a duplicate publish
     pipeline.run_until_quiet()
@@ -126,7 +132,10 @@ def test_a_producer_may_send_straight_to_the_events_queue(api, tenant, pipeline,
 def test_unparseable_and_invalid_messages_end_in_the_dlq(api, tenant, pipeline, aws_env) -> None:
     sqs = aws.get("sqs")
     sqs.send_message(QueueUrl=aws_env.events_queue_url, MessageBody="not json")
-    sqs.send_message(QueueUrl=aws_env.events_queue_url, MessageBody=json.dumps({"tenant_id": "ten_nope", "type": "lead.created", "data": {}}))
+    sqs.send_message(
+        QueueUrl=aws_env.events_queue_url,
+        MessageBody=json.dumps({"tenant_id": "ten_nope", "type": "lead.created", "data": {}}),
+    )
     sqs.send_message(QueueUrl=aws_env.deliveries_queue_url, MessageBody='{"hook_id": 1}')
     pipeline.run_until_quiet(timeout=30)
     assert pipeline.dlq_depths() == (2, 1)
@@ -142,7 +151,9 @@ def test_fanout_uses_one_query_per_tenant_per_batch(api, tenant, pipeline, recei
         create_hook(api, token, receiver.url, on="lead.*")
     for index in range(5):
         publish(api, token, "lead.created", {"n": index})
-    with patch.object(SubscriptionsRepository, "list_hooks", autospec=True, side_effect=SubscriptionsRepository.list_hooks) as spy:
+    with patch.object(
+        SubscriptionsRepository, "list_hooks", autospec=True, side_effect=SubscriptionsRepository.list_hooks
+    ) as spy:
         pipeline.fanout.poll_once(0)
     assert spy.call_count == 1
     pipeline.run_until_quiet()

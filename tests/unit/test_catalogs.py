@@ -24,7 +24,7 @@ def test_default_loads_all_four_without_clashes() -> None:
 def test_a_type_in_two_files_is_an_error(tmp_path: Path) -> None:
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps({"event_types": [{"type": "x.y"}]}))
-    with pytest.raises(CatalogError, match="x.y is in both"):
+    with pytest.raises(CatalogError, match=r"x\.y is in both"):
         load_catalog(catalog_files(str(tmp_path), tmp_path))
 
 

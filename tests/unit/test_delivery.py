@@ -55,7 +55,9 @@ def test_data_format_sends_data_byte_for_byte() -> None:
 
 
 def test_expired_secret_no_longer_signs() -> None:
-    old = HookSecret(value="whsec_" + "b" * 43 + "=", created_at=NOW - timedelta(days=1), expires_at=NOW - timedelta(seconds=1))
+    old = HookSecret(
+        value="whsec_" + "b" * 43 + "=", created_at=NOW - timedelta(days=1), expires_at=NOW - timedelta(seconds=1)
+    )
     request = build_request(make_hook(secrets=[HookSecret(value=SECRET, created_at=NOW), old]), EVENT, NOW)
     assert len(request.headers["webhook-signature"].split(" ")) == 1
 
@@ -94,7 +96,10 @@ def test_manual_and_test_attempts_are_never_retried_automatically() -> None:
 
 
 def test_hook_state_after_attempts() -> None:
-    success, failure = judge(HttpResult(status=200, duration_ms=1), NOW), judge(HttpResult(status=500, duration_ms=1), NOW)
+    success, failure = (
+        judge(HttpResult(status=200, duration_ms=1), NOW),
+        judge(HttpResult(status=500, duration_ms=1), NOW),
+    )
     gone = judge(HttpResult(status=410, duration_ms=1), NOW)
     week = 7 * 86400
     # A first failure starts the failure record; a success clears it
@@ -109,4 +114,6 @@ def test_hook_state_after_attempts() -> None:
     # Failing for longer than the limit disables
     long_failing = make_hook(failing_since=NOW - timedelta(seconds=week + 1))
     auto = hook_after_attempt(long_failing, failure, NOW, week)
-    assert auto is not None and auto.status is HookStatus.DISABLED and "failed for 7 days" in (auto.disabled_reason or "")
+    assert (
+        auto is not None and auto.status is HookStatus.DISABLED and "failed for 7 days" in (auto.disabled_reason or "")
+    )

@@ -28,5 +28,10 @@ def test_envelope_is_valid_json_and_keeps_data_bytes() -> None:
     data = '{\n  "b": 2,   "a": 1\n}'
     body = envelope("evt_1", "order.status.changed", "2026-01-01T00:00:00.000Z", data)
     parsed = json.loads(body)
-    assert parsed == {"id": "evt_1", "type": "order.status.changed", "timestamp": "2026-01-01T00:00:00.000Z", "data": {"b": 2, "a": 1}}
+    assert parsed == {
+        "id": "evt_1",
+        "type": "order.status.changed",
+        "timestamp": "2026-01-01T00:00:00.000Z",
+        "data": {"b": 2, "a": 1},
+    }
     assert body.endswith('"data":' + data + "}")

@@ -18,14 +18,16 @@ def test_default_schedule_reaches_the_27_hour_horizon_in_8_attempts() -> None:
     assert 27 * 3600 < sum(schedule.delays) < 28 * 3600
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("5s", 5), ("5m", 300), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), ("7", 7)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("5s", 5), ("5m", 300), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), ("7", 7)]
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "5x", "-1s", "h"])
 def test_bad_schedules_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="duration|at least one"):
+    with pytest.raises(ValueError, match=r"duration|at least one"):
         parse_schedule(text)
 
 

@@ -68,5 +68,7 @@ def test_tampered_body_or_wrong_secret_fails() -> None:
         Webhook(secret).verify(BODY + b" ", headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(signing.generate_secret()).verify(BODY, headers)
-    assert not signing.verify(secret, "evt_1", int(headers["webhook-timestamp"]), BODY + b"x", headers["webhook-signature"])
+    assert not signing.verify(
+        secret, "evt_1", int(headers["webhook-timestamp"]), BODY + b"x", headers["webhook-signature"]
+    )
     assert signing.verify(secret, "evt_1", int(headers["webhook-timestamp"]), BODY, headers["webhook-signature"])

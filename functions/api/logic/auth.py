@@ -17,7 +17,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(authorization: str | None, admin_secret: AdminSecret, subscriptions: SubscriptionsRepository) -> Principal:
+def authenticate(
+    authorization: str | None, admin_secret: AdminSecret, subscriptions: SubscriptionsRepository
+) -> Principal:
     """`Authorization: Bearer <token>` -> the admin, or the tenant the token belongs to."""
     if not authorization:
         raise Unauthorized("missing Authorization header (use: Authorization: Bearer <token>)", field="authorization")

@@ -25,9 +25,7 @@ def list_executions(
     executions: ExecutionsRepository,
 ) -> Page[ExecutionView]:
     get_hook(tenant_id, hook_id, subscriptions)
-    items, next_cursor = executions.list_for_hook(
-        hook_id, limit, cursor, status.value if status else None, event_type
-    )
+    items, next_cursor = executions.list_for_hook(hook_id, limit, cursor, status.value if status else None, event_type)
     return Page[ExecutionView](items=[ExecutionView.of(e) for e in items], next_cursor=next_cursor)
 
 

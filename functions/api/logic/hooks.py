@@ -73,7 +73,9 @@ def create_hook(
     return hook_with_secret(hook, secret)
 
 
-def list_hooks(tenant_id: str, limit: int, cursor: str | None, subscriptions: SubscriptionsRepository) -> Page[HookView]:
+def list_hooks(
+    tenant_id: str, limit: int, cursor: str | None, subscriptions: SubscriptionsRepository
+) -> Page[HookView]:
     hooks, next_cursor = subscriptions.list_hooks(tenant_id, limit, cursor)
     return Page[HookView](items=[hook_view(hook) for hook in hooks], next_cursor=next_cursor)
 
@@ -131,13 +133,15 @@ def rotate_secret(
     return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
 
 
-def send_test(
-    tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime
-) -> ExecutionDetail:
+def send_test(tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime) -> ExecutionDetail:
     """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks."""
     hook = get_hook(tenant_id, hook_id, deps.subscriptions)
     event_type = body.type or TEST_EVENT_TYPE
-    data = body.data if body.data is not None else {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
+    data = (
+        body.data
+        if body.data is not None
+        else {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
+    )
     event = Event(
         id=ids.new_id("evt_test"),
         tenant_id=tenant_id,

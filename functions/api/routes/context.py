@@ -17,9 +17,7 @@ PRINCIPAL_KEY = "principal"
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
-TenantParam = Annotated[
-    str | None, Query(max_length=64, description="Admin token only: the tenant to act for")
-]
+TenantParam = Annotated[str | None, Query(max_length=64, description="Admin token only: the tenant to act for")]
 
 
 def deps() -> ApiDeps:

@@ -224,7 +224,9 @@ class SubscriptionsRepository:
         hooks = (Hook.model_validate_json(item["doc"]["S"]) for item in items)
         return {hook.id: hook for hook in hooks}
 
-    def list_hooks(self, tenant_id: str, limit: int | None = None, cursor: str | None = None) -> tuple[list[Hook], str | None]:
+    def list_hooks(
+        self, tenant_id: str, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[list[Hook], str | None]:
         pk = tenant_pk(tenant_id)
         kwargs: dict[str, Any] = {"key_condition": "pk = :pk AND begins_with(sk, :hook)"}
         kwargs["values"] = {":pk": s(pk), ":hook": s("HOOK#")}

@@ -1,0 +1,78 @@
+"""The stack and the local runtime are both built from functions.common.contract: fail if they drift."""
+
+import re
+from pathlib import Path
+
+from moto import mock_aws
+
+from functions.common import contract
+from functions.common.contract import Env
+from functions.common.dal.clients import AwsClients
+from hookwire.local.provision import environment, provision, table_definition
+from infra import constants
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _key_schema(table_props):
+    return {k["AttributeName"]: k["KeyType"] for k in table_props["KeySchema"]}
+
+
+def test_table_keys_match_the_contract_in_stack_and_local_runtime(template) -> None:
+    tables = [t["Properties"] for t in template.find_resources("AWS::DynamoDB::GlobalTable").values()]
+    stack_schemas = sorted(
+        (_key_schema(t), sorted(g["IndexName"] for g in t.get("GlobalSecondaryIndexes", []))) for t in tables
+    )
+    local = [table_definition("x", spec) for spec in (contract.SUBSCRIPTIONS_TABLE, contract.EXECUTIONS_TABLE)]
+    local_schemas = sorted(
+        (_key_schema(t), sorted(g["IndexName"] for g in t.get("GlobalSecondaryIndexes", []))) for t in local
+    )
+    assert stack_schemas == local_schemas
+    ttl = sorted(t["TimeToLiveSpecification"]["AttributeName"] for t in tables)
+    assert ttl == sorted(s.ttl_attribute for s in (contract.SUBSCRIPTIONS_TABLE, contract.EXECUTIONS_TABLE))
+
+
+def test_queue_settings_match_the_contract_in_stack_and_local_runtime(template) -> None:
+    queues = [
+        q["Properties"]
+        for q in template.find_resources("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    ]
+    stack = sorted((q["VisibilityTimeout"], q["RedrivePolicy"]["maxReceiveCount"]) for q in queues)
+    expected = sorted(
+        (s.visibility_timeout_seconds, s.max_receive_count)
+        for s in (contract.EVENTS_CONSUMER, contract.DELIVERIES_CONSUMER)
+    )
+    assert stack == expected
+    with mock_aws():
+        clients = AwsClients()
+        provisioned = provision(clients, "token")
+        sqs = clients.get("sqs")
+        local = []
+        for url in (provisioned.events_queue_url, provisioned.deliveries_queue_url):
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            import json
+
+            local.append(
+                (int(attributes["VisibilityTimeout"]), json.loads(attributes["RedrivePolicy"])["maxReceiveCount"])
+            )
+        assert sorted(local) == expected
+
+
+def test_functions_get_every_environment_variable_the_local_runtime_sets(template) -> None:
+    functions = template.find_resources("AWS::Lambda::Function").values()
+    api = next(f for f in functions if f["Properties"].get("Handler") == constants.API_HANDLER)
+    stack_env = set(api["Properties"]["Environment"]["Variables"])
+    with mock_aws():
+        local_env = set(environment(provision(AwsClients(), "token")))
+    assert local_env <= stack_env
+
+
+def test_code_reads_environment_only_through_contract_names() -> None:
+    """Every HOOKWIRE_* name used anywhere in the code is declared in contract.Env."""
+    declared = {value for name, value in vars(Env).items() if not name.startswith("_")}
+    used: set[str] = set()
+    for folder in ("functions", "infra", "hookwire"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= set(re.findall(r'"(HOOKWIRE_[A-Z_]+)"', path.read_text()))
+    assert used - {"HOOKWIRE_URL", "HOOKWIRE_TOKEN", "HOOKWIRE_PORT"} <= declared
