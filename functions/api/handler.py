@@ -19,7 +19,7 @@ from functions.api.logic.auth import authenticate
 from functions.api.routes import events, hooks, tenants
 from functions.api.routes.context import PRINCIPAL_KEY, deps
 from functions.api.schemas import ErrorBody, Health
-from functions.common.errors import BadRequest, HookwireError, PayloadTooLarge
+from functions.common.errors import BadRequest, HookwireError, NotFound, PayloadTooLarge
 from functions.common.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 300 * 1024  # event data may be 256 KiB; the rest is room for the envelope fields
@@ -39,6 +39,12 @@ def health() -> Health:
 def error_response(error: HookwireError) -> Response[ErrorBody]:
     body = ErrorBody(message=error.message, code=error.code, field=error.field)
     return Response(error.status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
+
+
+@app.not_found
+def handle_not_found(_error: Exception) -> Response[ErrorBody]:
+    path = app.current_event.path
+    return error_response(NotFound(f"no route {app.current_event.http_method} {path}", field="path"))
 
 
 @app.exception_handler(HookwireError)

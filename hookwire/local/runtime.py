@@ -12,9 +12,11 @@ import json
 import logging
 import os
 import secrets
+import signal
 import socket
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -264,7 +266,20 @@ class LocalRuntime:
         )
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both end the runtime cleanly, also when started from a script that ignores SIGINT."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
+    _stop_on_signals()
+    # Locally metrics are off; Powertools would warn about an empty flush on every invocation.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     config = LocalConfig(port=int(os.environ.get("HOOKWIRE_PORT", "8080")))
     runtime = LocalRuntime(config).start()
     print(runtime.banner(), flush=True)
