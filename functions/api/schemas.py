@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from functions.common.delivery import PROTECTED_HEADERS
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
     EventType,
@@ -118,9 +119,16 @@ def _check_on(entries: list[str]) -> list[str]:
 def _check_headers(headers: dict[str, str]) -> dict[str, str]:
     if len(headers) > MAX_CUSTOM_HEADERS:
         raise ValueError(f"at most {MAX_CUSTOM_HEADERS} custom headers")
+    seen: set[str] = set()
     for name, value in headers.items():
         if not HEADER_NAME.match(name):
             raise ValueError(f"{name!r} is not a valid header name")
+        lowered = name.lower()
+        if lowered in PROTECTED_HEADERS or lowered.startswith("webhook-"):
+            raise ValueError(f"{name!r} is set by Hookwire and can't be overridden")
+        if lowered in seen:
+            raise ValueError(f"{name!r} is given twice (header names are case-insensitive)")
+        seen.add(lowered)
         if len(value) > 4096 or any(ch in value for ch in "\r\n\x00"):
             raise ValueError(f"header {name!r} has a value that is too long or contains line breaks")
     return headers

@@ -158,3 +158,26 @@ def test_fanout_uses_one_query_per_tenant_per_batch(api, tenant, pipeline, recei
     assert spy.call_count == 1
     pipeline.run_until_quiet()
     assert len(receiver.deliveries) == 15
+
+
+def test_deliveries_of_one_batch_go_out_concurrently(api, tenant, pipeline, make_receiver) -> None:
+    import threading
+
+    # Given a receiver that holds each request until four are in flight at once (or 3 s pass)
+    arrived = threading.Barrier(4, timeout=3)
+
+    def hold_until_all_arrive(_delivery, _count) -> Answer:
+        arrived.wait()
+        return Answer()
+
+    receiver = make_receiver(hold_until_all_arrive)
+    token = tenant["token"]
+    for _ in range(4):
+        create_hook(api, token, receiver.url, on="lead.created")
+    # When one event fans out to the four hooks and deliver takes them as one batch
+    publish(api, token, "lead.created", {})
+    pipeline.fanout.poll_once(0)
+    pipeline.deliver.poll_once(0)
+    # Then all four requests were in flight together (a sequential sender would break the barrier)
+    assert len(receiver.deliveries) == 4
+    assert not arrived.broken

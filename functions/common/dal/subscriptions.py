@@ -56,10 +56,17 @@ class SubscriptionsRepository:
         response = dynamo.call(self._db.get_item, TableName=self.table, Key={"pk": s(pk), "sk": s(sk)})
         return response.get("Item")
 
-    def _put_new(self, item: Item) -> bool:
-        """Put an item that must not exist yet; False when it does."""
+    def _put_new(self, item: Item, now: datetime | None = None) -> bool:
+        """Put an item that must not exist yet (or, given `now`, may exist but be expired); False when it does."""
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if now is not None:
+            # TTL deletes lag by up to days: an expired item counts as gone.
+            condition = {
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                "ExpressionAttributeValues": {":now": n(epoch_seconds(now))},
+            }
         try:
-            self._db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+            self._db.put_item(TableName=self.table, Item=item, **condition)
         except ClientError as exc:
             if _condition_failed(exc):
                 return False
@@ -280,10 +287,11 @@ class SubscriptionsRepository:
         }
 
     def create_event(self, event: Event, retention_days: int) -> Event | None:
-        """Store a new event. When the id is taken, returns the stored event instead (idempotency)."""
-        if self._put_new(self._event_item(event, retention_days)):
+        """Store a new event. When the id was seen within the retention, returns the stored event instead
+        (idempotency); two racing publishes of one id resolve in the conditional put, so one wins."""
+        if self._put_new(self._event_item(event, retention_days), now=event.created_at):
             return None
-        existing = self.get_event(event.tenant_id, event.id)
+        existing = self.get_event(event.tenant_id, event.id, event.created_at)
         if existing is None:  # expired between the two calls: the id is free again
             return self.create_event(event, retention_days)
         return existing
