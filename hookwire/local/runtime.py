@@ -16,6 +16,7 @@ import signal
 import socket
 import time
 import traceback
+import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,7 +114,10 @@ class LocalRuntime:
         moto_port = free_port()
         self._moto = ThreadedMotoServer(ip_address=LOCALHOST, port=moto_port, verbose=False)
         self._moto.start()
-        self._set_env(_local_environment(self.config, f"http://{LOCALHOST}:{moto_port}"))
+        # moto's backends are process-wide: start from empty even if another runtime ran here before.
+        endpoint = f"http://{LOCALHOST}:{moto_port}"
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+        self._set_env(_local_environment(self.config, endpoint))
         _reset_function_caches()
 
         from functions.common.dal.clients import aws

@@ -1,30 +1,14 @@
 """The local runtime started in-process, driven over HTTP like a user would, with a real receiver."""
 
-from collections.abc import Iterator
-
 import pytest
 from standardwebhooks import Webhook
 
 from hookwire.client import HookwireClient
 from hookwire.demo import run as run_demo
-from hookwire.local.runtime import LocalConfig, LocalRuntime
+from hookwire.local.runtime import LocalRuntime
 from hookwire.receiver import Receiver, fail_first
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[LocalRuntime]:
-    started = LocalRuntime(LocalConfig(port=0, admin_token="e2e-admin-token", retry_schedule="1s,1s")).start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def tenant_client(runtime: LocalRuntime) -> HookwireClient:
-    admin = HookwireClient(runtime.url, runtime.admin_token)
-    tenant = admin.call("POST", "/tenants", {"name": "e2e"})
-    return HookwireClient(runtime.url, tenant["token"])
 
 
 def test_runtime_serves_the_api_on_127_0_0_1(runtime: LocalRuntime) -> None:
