@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -44,7 +45,15 @@ class HookwireStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
         storage = Storage(self, "Storage")
+        secrets_key = kms.Key(
+            self,
+            "HookSecretsKey",
+            description="Encrypts Hookwire hook signing secrets",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
         environment = {
+            Env.KMS_KEY_ID: secrets_key.key_arn,
             Env.SUBSCRIPTIONS_TABLE: storage.subscriptions.table_name,
             Env.EXECUTIONS_TABLE: storage.executions.table_name,
             Env.RETRY_SCHEDULE: config.retry_schedule,
@@ -60,6 +69,8 @@ class HookwireStack(Stack):
         api = HookApi(self, "Api", config=config, environment=pipeline.environment)
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
+        secrets_key.grant_encrypt_decrypt(api.handler)
+        secrets_key.grant_decrypt(pipeline.deliver)
         _grant_table(storage.subscriptions, api.handler, API_SUBSCRIPTIONS)
         _grant_table(storage.executions, api.handler, API_EXECUTIONS)
         _grant_send(pipeline.events.queue, api.handler)

@@ -56,6 +56,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
         for name, value in environment(provisioned).items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv(Env.ALLOW_HTTP, "true")
+        monkeypatch.setenv(Env.ALLOWED_CIDRS, "127.0.0.0/8")
         monkeypatch.setenv(Env.RETRY_SCHEDULE, FAST_SCHEDULE)
         monkeypatch.setenv(Env.RETRY_JITTER, "0")
         monkeypatch.setenv(Env.DELIVERY_TIMEOUT_SECONDS, "2")

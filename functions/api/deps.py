@@ -8,9 +8,11 @@ from functools import lru_cache
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.http_client import WebhookHttpClient
 from functions.common.settings import ApiSettings, api_settings
+from functions.common.ssrf import UrlGuard
 from functions.deliver.logic import DeliverDeps
 
 
@@ -22,6 +24,8 @@ class ApiDeps:
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
+    guard: UrlGuard
+    secret_box: SecretBox
     delivery: DeliverDeps
 
 
@@ -29,6 +33,8 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
     subscriptions = SubscriptionsRepository(settings.subscriptions_table)
     executions = ExecutionsRepository(settings.executions_table, settings.execution_retention_days)
     deliveries_queue = QueueClient(settings.deliveries_queue_url)
+    guard = UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs)
+    secret_box = SecretBox(settings.kms_key_id)
     return ApiDeps(
         settings=settings,
         subscriptions=subscriptions,
@@ -36,11 +42,14 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=deliveries_queue,
         admin_secret=AdminSecret(settings.admin_secret_arn),
+        guard=guard,
+        secret_box=secret_box,
         delivery=DeliverDeps(
             subscriptions=subscriptions,
             executions=executions,
             deliveries=deliveries_queue,
-            http=WebhookHttpClient(),
+            http=WebhookHttpClient(guard),
+            secret_box=secret_box,
             schedule=settings.schedule(),
             timeout_seconds=settings.delivery_timeout_seconds,
             disable_after_seconds=settings.disable_after_seconds,

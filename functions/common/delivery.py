@@ -40,8 +40,11 @@ def request_body(payload_format: PayloadFormat, event: Event) -> bytes:
     return rawjson.envelope(event.id, event.type, iso(event.created_at), event.data).encode()
 
 
-def build_request(hook: Hook, event: Event, now: datetime) -> OutgoingRequest:
-    """The exact request: body, custom headers, then Hookwire's own headers (which always win)."""
+def build_request(hook: Hook, event: Event, now: datetime, secrets: list[str]) -> OutgoingRequest:
+    """The exact request: body, custom headers, then Hookwire's own headers (which always win).
+
+    `secrets` are the hook's live secrets in plaintext, newest first.
+    """
     body = request_body(hook.payload_format, event)
     timestamp = epoch_seconds(now)
     headers = {name: value for name, value in hook.headers.items() if name.lower() not in PROTECTED_HEADERS}
@@ -51,7 +54,7 @@ def build_request(hook: Hook, event: Event, now: datetime) -> OutgoingRequest:
             "user-agent": contract.USER_AGENT,
             "webhook-id": event.id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": signing.signature_header(hook.live_secrets(now), event.id, timestamp, body),
+            "webhook-signature": signing.signature_header(secrets, event.id, timestamp, body),
         }
     )
     return OutgoingRequest(url=hook.url, headers=headers, body=body, payload_format=hook.payload_format)

@@ -62,9 +62,9 @@ class EventType(BaseModel):
 
 
 class HookSecret(BaseModel):
-    """A signing secret. `expires_at` is set on a rotated-out secret that lives on for a grace period."""
+    """A signing secret, KMS-encrypted. `expires_at` is set on a rotated-out secret in its grace period."""
 
-    value: str
+    ciphertext: str
     created_at: datetime
     expires_at: datetime | None = None
 
@@ -88,10 +88,10 @@ class Hook(BaseModel):
     secrets: list[HookSecret] = Field(default_factory=list)
     failing_since: datetime | None = None
 
-    def live_secrets(self, now: datetime) -> list[str]:
+    def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""
         live = [secret for secret in self.secrets if secret.is_live(now)]
-        return [secret.value for secret in sorted(live, key=lambda s: s.created_at, reverse=True)]
+        return sorted(live, key=lambda s: s.created_at, reverse=True)
 
 
 class Event(BaseModel):

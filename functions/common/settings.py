@@ -60,6 +60,7 @@ _DELIVERY_ENV = {
 
 
 class ApiSettings(StorageSettings, DeliverySettings):
+    kms_key_id: str
     events_queue_url: str
     deliveries_queue_url: str
     admin_secret_arn: str
@@ -70,6 +71,7 @@ class FanoutSettings(StorageSettings):
 
 
 class DeliverSettings(StorageSettings, DeliverySettings):
+    kms_key_id: str
     deliveries_queue_url: str
 
 
@@ -90,6 +92,7 @@ def api_settings() -> ApiSettings:
         "events_queue_url": Env.EVENTS_QUEUE_URL,
         "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
         "admin_secret_arn": Env.ADMIN_SECRET_ARN,
+        "kms_key_id": Env.KMS_KEY_ID,
     }
     return ApiSettings.model_validate(_env(names))
 
@@ -101,7 +104,12 @@ def fanout_settings() -> FanoutSettings:
 
 @lru_cache(maxsize=1)
 def deliver_settings() -> DeliverSettings:
-    names = {**_STORAGE_ENV, **_DELIVERY_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL}
+    names = {
+        **_STORAGE_ENV,
+        **_DELIVERY_ENV,
+        "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "kms_key_id": Env.KMS_KEY_ID,
+    }
     return DeliverSettings.model_validate(_env(names))
 
 

@@ -17,19 +17,28 @@ from pydantic import ValidationError
 
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.errors import HookwireError, PermanentMessageError
 from functions.common.http_client import WebhookHttpClient
 from functions.common.models import DeliveryMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import deliver_settings
+from functions.common.ssrf import UrlGuard
 from functions.common.timeutil import utcnow
 from functions.deliver.logic import BatchReport, DeliverDeps, deliver_batch
 
 
 @lru_cache(maxsize=1)
 def _http() -> WebhookHttpClient:
-    return WebhookHttpClient()
+    settings = deliver_settings()
+    return WebhookHttpClient(UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs))
+
+
+@lru_cache(maxsize=1)
+def _secret_box() -> SecretBox:
+    """One per container, so its decrypted-secret cache survives between invocations."""
+    return SecretBox(deliver_settings().kms_key_id)
 
 
 def build_deps() -> DeliverDeps:
@@ -39,6 +48,7 @@ def build_deps() -> DeliverDeps:
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         deliveries=QueueClient(settings.deliveries_queue_url),
         http=_http(),
+        secret_box=_secret_box(),
         schedule=settings.schedule(),
         timeout_seconds=settings.delivery_timeout_seconds,
         disable_after_seconds=settings.disable_after_seconds,

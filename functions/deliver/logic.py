@@ -12,6 +12,7 @@ from math import ceil
 from functions.common import contract
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
+from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery import (
     AttemptContext,
@@ -39,6 +40,7 @@ class DeliverDeps:
     executions: ExecutionsRepository
     deliveries: QueueClient
     http: WebhookHttpClient
+    secret_box: SecretBox
     schedule: RetrySchedule
     timeout_seconds: float
     disable_after_seconds: float
@@ -194,7 +196,12 @@ def _send_all(
         return list(pool.map(send_one, sendable))
 
 
+def live_secrets(hook: Hook, box: SecretBox, now: datetime) -> list[str]:
+    context = encryption_context(hook.tenant_id, hook.id)
+    return [box.open(secret.ciphertext, context) for secret in hook.live_secrets(now)]
+
+
 def attempt(hook: Hook, event: Event, context: AttemptContext, deps: DeliverDeps, now: datetime) -> AttemptOutcome:
-    request = build_request(hook, event, now)
+    request = build_request(hook, event, now, live_secrets(hook, deps.secret_box, now))
     result: HttpResult = deps.http.post(request.url, request.headers, request.body, deps.timeout_seconds)
     return record_attempt(hook, event, request, result, context, deps.schedule, now, deps.rng)

@@ -48,6 +48,7 @@ class Provisioned:
     events_dlq_url: str
     deliveries_dlq_url: str
     admin_secret_arn: str
+    kms_key_id: str
 
 
 def table_definition(name: str, spec: TableSpec) -> dict[str, Any]:
@@ -112,6 +113,7 @@ def provision(
         sqs, names.deliveries_queue, contract.DELIVERIES_CONSUMER, visibility_override
     )
     secret_arn = secrets.create_secret(Name=names.admin_secret, SecretString=admin_token)["ARN"]
+    key_id = clients.get("kms").create_key(Description="Hookwire hook secrets")["KeyMetadata"]["Arn"]
     return Provisioned(
         subscriptions_table=names.subscriptions_table,
         executions_table=names.executions_table,
@@ -120,6 +122,7 @@ def provision(
         events_dlq_url=events_dlq,
         deliveries_dlq_url=deliveries_dlq,
         admin_secret_arn=secret_arn,
+        kms_key_id=key_id,
     )
 
 
@@ -131,4 +134,5 @@ def environment(provisioned: Provisioned) -> dict[str, str]:
         contract.Env.EVENTS_QUEUE_URL: provisioned.events_queue_url,
         contract.Env.DELIVERIES_QUEUE_URL: provisioned.deliveries_queue_url,
         contract.Env.ADMIN_SECRET_ARN: provisioned.admin_secret_arn,
+        contract.Env.KMS_KEY_ID: provisioned.kms_key_id,
     }

@@ -6,7 +6,7 @@ from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalConfig, LocalRuntime
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def runtime() -> Iterator[LocalRuntime]:
     started = LocalRuntime(LocalConfig(port=0, admin_token="e2e-admin-token", retry_schedule="1s,1s")).start()
     yield started

@@ -25,7 +25,7 @@ def make_hook(**fields) -> Hook:
         "on": ["*"],
         "created_at": NOW,
         "updated_at": NOW,
-        "secrets": [HookSecret(value=SECRET, created_at=NOW)],
+        "secrets": [HookSecret(ciphertext="sealed-current", created_at=NOW)],
     }
     values.update(fields)
     return Hook(**values)
@@ -38,7 +38,7 @@ def test_request_has_standard_webhooks_headers_and_custom_headers_never_override
     # Given a hook whose custom headers try to replace protected ones
     hook = make_hook(headers={"X-Team": "billing", "Content-Type": "text/plain", "webhook-id": "forged"})
     # When the request is built
-    request = build_request(hook, EVENT, NOW)
+    request = build_request(hook, EVENT, NOW, [SECRET])
     # Then the custom header is there and the protected ones are Hookwire's
     assert request.headers["X-Team"] == "billing"
     assert "Content-Type" not in request.headers
@@ -50,16 +50,23 @@ def test_request_has_standard_webhooks_headers_and_custom_headers_never_override
 
 
 def test_data_format_sends_data_byte_for_byte() -> None:
-    request = build_request(make_hook(payload_format=PayloadFormat.DATA), EVENT, NOW)
+    request = build_request(make_hook(payload_format=PayloadFormat.DATA), EVENT, NOW, [SECRET])
     assert request.body == b'{"id": "ld_1"}'
 
 
-def test_expired_secret_no_longer_signs() -> None:
-    old = HookSecret(
-        value="whsec_" + "b" * 43 + "=", created_at=NOW - timedelta(days=1), expires_at=NOW - timedelta(seconds=1)
+def test_live_secrets_are_newest_first_and_exclude_expired_ones() -> None:
+    current = HookSecret(ciphertext="current", created_at=NOW)
+    grace = HookSecret(ciphertext="grace", created_at=NOW - timedelta(days=1), expires_at=NOW + timedelta(hours=1))
+    expired = HookSecret(
+        ciphertext="expired", created_at=NOW - timedelta(days=2), expires_at=NOW - timedelta(seconds=1)
     )
-    request = build_request(make_hook(secrets=[HookSecret(value=SECRET, created_at=NOW), old]), EVENT, NOW)
-    assert len(request.headers["webhook-signature"].split(" ")) == 1
+    hook = make_hook(secrets=[expired, grace, current])
+    assert [s.ciphertext for s in hook.live_secrets(NOW)] == ["current", "grace"]
+
+
+def test_one_signature_per_live_secret() -> None:
+    request = build_request(make_hook(), EVENT, NOW, [SECRET, "whsec_" + "b" * 43 + "="])
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
 
 
 def test_judge_maps_receiver_answers() -> None:
@@ -75,7 +82,7 @@ def test_judge_maps_receiver_answers() -> None:
 
 def _attempt(status: int | None, attempt: int = 1, **context) -> ExecutionStatus:
     hook = make_hook()
-    request = build_request(hook, EVENT, NOW)
+    request = build_request(hook, EVENT, NOW, [SECRET])
     result = HttpResult(status=status, duration_ms=5, error=None if status else "timed out")
     schedule = RetrySchedule.parse("5s,5m", jitter=0)
     return record_attempt(hook, EVENT, request, result, AttemptContext(attempt, **context), schedule, NOW).execution

@@ -17,12 +17,13 @@ from functions.api.schemas import (
     UpdateHook,
 )
 from functions.common import ids, signing
+from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery import AttemptContext
 from functions.common.errors import NotFound, ValidationFailed
 from functions.common.matching import unmatched_entries
 from functions.common.models import Event, Hook, HookSecret, HookStatus
-from functions.common.urlpolicy import check_url
+from functions.common.ssrf import UrlGuard, UrlRefused
 from functions.deliver.logic import DeliverDeps, attempt
 
 MAX_OLD_SECRETS = 5
@@ -41,6 +42,14 @@ def _check_status(status: HookStatus | None) -> None:
         raise ValidationFailed("status can be set to active or paused; Hookwire sets disabled itself", field="status")
 
 
+def check_url(url: str, guard: UrlGuard) -> None:
+    """The SSRF guard at registration and on every URL change; the error names the rule."""
+    try:
+        guard.check(url)
+    except UrlRefused as refused:
+        raise ValidationFailed(str(refused), field="url") from refused
+
+
 def get_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> Hook:
     hook = subscriptions.get_hook(tenant_id, hook_id)
     if hook is None:
@@ -49,14 +58,20 @@ def get_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepositor
 
 
 def create_hook(
-    tenant_id: str, body: CreateHook, subscriptions: SubscriptionsRepository, allow_http: bool, now: datetime
+    tenant_id: str,
+    body: CreateHook,
+    subscriptions: SubscriptionsRepository,
+    guard: UrlGuard,
+    box: SecretBox,
+    now: datetime,
 ) -> HookWithSecret:
-    check_url(body.url, allow_http)
+    check_url(body.url, guard)
     _check_status(body.status)
     _check_on(body.on, subscriptions)
+    hook_id = ids.new_id("hook")
     secret = signing.generate_secret()
     hook = Hook(
-        id=ids.new_id("hook"),
+        id=hook_id,
         tenant_id=tenant_id,
         name=body.name,
         url=body.url,
@@ -67,7 +82,7 @@ def create_hook(
         payload_format=body.payload_format,
         created_at=now,
         updated_at=now,
-        secrets=[HookSecret(value=secret, created_at=now)],
+        secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
     )
     subscriptions.create_hook(hook)
     return hook_with_secret(hook, secret)
@@ -85,14 +100,14 @@ def update_hook(
     hook_id: str,
     body: UpdateHook,
     subscriptions: SubscriptionsRepository,
-    allow_http: bool,
+    guard: UrlGuard,
     now: datetime,
 ) -> HookView:
     """PUT and PATCH both apply a partial body. Setting status back to active re-enables a disabled
     hook and clears its failure record."""
     changes = body.model_dump(exclude_unset=True)
     if body.url is not None:
-        check_url(body.url, allow_http)
+        check_url(body.url, guard)
     _check_status(body.status)
     if body.on is not None:
         _check_on(body.on, subscriptions)
@@ -114,12 +129,22 @@ def delete_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsReposi
         raise NotFound(f"hook {hook_id} not found", field="hook_id")
 
 
+def _sealed(secret: str, box: SecretBox, tenant_id: str, hook_id: str, now: datetime) -> HookSecret:
+    return HookSecret(ciphertext=box.seal(secret, encryption_context(tenant_id, hook_id)), created_at=now)
+
+
 def rotate_secret(
-    tenant_id: str, hook_id: str, body: RotateSecret, subscriptions: SubscriptionsRepository, now: datetime
+    tenant_id: str,
+    hook_id: str,
+    body: RotateSecret,
+    subscriptions: SubscriptionsRepository,
+    box: SecretBox,
+    now: datetime,
 ) -> HookWithSecret:
     """A new secret signs from now on. With grace, old secrets keep signing until they expire (at most
     five old secrets live at once); without, the old secret dies at once."""
     secret = signing.generate_secret()
+    sealed = _sealed(secret, box, tenant_id, hook_id, now)
 
     def apply(hook: Hook) -> Hook:
         old: list[HookSecret] = []
@@ -128,7 +153,7 @@ def rotate_secret(
             live = [s for s in hook.secrets if s.is_live(now)]
             old = [s.model_copy(update={"expires_at": min(s.expires_at or grace_end, grace_end)}) for s in live]
             old = sorted(old, key=lambda s: s.created_at, reverse=True)[:MAX_OLD_SECRETS]
-        return hook.model_copy(update={"secrets": [HookSecret(value=secret, created_at=now), *old], "updated_at": now})
+        return hook.model_copy(update={"secrets": [sealed, *old], "updated_at": now})
 
     return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
 

@@ -40,7 +40,7 @@ router = APIGatewayHttpRouter()
 def create_hook(body: CreateHook, tenant_id: TenantParam = None) -> Response[HookWithSecret]:
     scope = tenant(router.context, tenant_id)
     d = deps()
-    return reply(201, hooks.create_hook(scope, body, d.subscriptions, d.settings.allow_http, now()))
+    return reply(201, hooks.create_hook(scope, body, d.subscriptions, d.guard, d.secret_box, now()))
 
 
 @router.get("/hooks", summary="List hooks (never with secrets)")
@@ -55,9 +55,7 @@ def get_hook(hook_id: str, tenant_id: TenantParam = None) -> HookView:
 
 def _update(hook_id: str, body: UpdateHook, tenant_id: str | None) -> HookView:
     d = deps()
-    return hooks.update_hook(
-        tenant(router.context, tenant_id), hook_id, body, d.subscriptions, d.settings.allow_http, now()
-    )
+    return hooks.update_hook(tenant(router.context, tenant_id), hook_id, body, d.subscriptions, d.guard, now())
 
 
 @router.put("/hooks/<hook_id>", summary="Update a hook (partial body)")
@@ -79,7 +77,8 @@ def delete_hook(hook_id: str, tenant_id: TenantParam = None) -> Response[None]:
 @router.post("/hooks/<hook_id>/rotate", summary="Rotate the signing secret, optionally with a grace period")
 def rotate(hook_id: str, body: RotateSecret | None = None, tenant_id: TenantParam = None) -> HookWithSecret:
     scope = tenant(router.context, tenant_id)
-    return hooks.rotate_secret(scope, hook_id, body or RotateSecret(), deps().subscriptions, now())
+    d = deps()
+    return hooks.rotate_secret(scope, hook_id, body or RotateSecret(), d.subscriptions, d.secret_box, now())
 
 
 @router.post("/hooks/<hook_id>/test", summary="Send a real, signed test delivery and return its execution")

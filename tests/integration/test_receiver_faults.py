@@ -1,0 +1,121 @@
+"""Receiver faults end as the design says, recorded: reset, huge bodies, slow answers, invalid TLS,
+and the SSRF guard at connect time (rebinding) and its pinned connection."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+from functions.common import ssrf
+from hookwire.receiver import Answer
+from tests.conftest import create_hook, publish
+from tests.support.tls import tls_receiver
+
+
+@pytest.fixture
+def resetting_server():
+    """Accepts, reads the request, then resets the connection (RST) without answering."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            connection.recv(65536)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _test_delivery(api, token, url):
+    hook = create_hook(api, token, url)
+    return api.post(f"/hooks/{hook['id']}/test", token).body
+
+
+def test_a_reset_connection_is_a_recorded_failure(api, tenant, resetting_server) -> None:
+    execution = _test_delivery(api, tenant["token"], resetting_server)
+    assert execution["status"] == "failed" and execution["response_status"] is None
+    assert "reset" in execution["error"] or "broke" in execution["error"]
+
+
+def test_a_10_mb_response_is_read_up_to_the_cap_then_dropped(api, tenant, make_receiver) -> None:
+    receiver = make_receiver(lambda _d, _n: Answer(status=200, body=b"y" * (10 * 1024 * 1024)))
+    started = time.monotonic()
+    execution = _test_delivery(api, tenant["token"], receiver.url)
+    assert execution["status"] == "succeeded" and execution["response_body_truncated"]
+    assert len(execution["response_body"]) == 16 * 1024
+    assert time.monotonic() - started < 5
+
+
+def test_a_slow_answer_within_the_timeout_succeeds(api, tenant, make_receiver) -> None:
+    receiver = make_receiver(lambda _d, _n: Answer(delay_seconds=1))
+    execution = _test_delivery(api, tenant["token"], receiver.url)
+    assert execution["status"] == "succeeded" and execution["duration_ms"] >= 1000
+
+
+def test_an_invalid_certificate_fails_tls(api, tenant, tmp_path) -> None:
+    receiver = tls_receiver(tmp_path)
+    try:
+        url = f"https://127.0.0.1:{receiver.server.server_address[1]}/hook"
+        execution = _test_delivery(api, tenant["token"], url)
+    finally:
+        receiver.stop()
+    assert execution["status"] == "failed" and "TLS handshake failed" in execution["error"]
+    assert "certificate verify failed" in execution["error"]
+    assert receiver.deliveries == []
+
+
+def test_dns_rebinding_is_refused_at_connect_time(api, tenant, pipeline, receiver, monkeypatch) -> None:
+    # Given a host that resolves to a public address when the hook is registered
+    answers = {"rebind.example.test": ["93.184.216.34"]}
+    monkeypatch.setattr(ssrf, "default_resolver", lambda host, _port: answers[host])
+    monkeypatch.setenv("HOOKWIRE_ALLOWED_CIDRS", "")
+    from functions.api.deps import api_deps
+    from functions.common.settings import reset_settings_cache
+    from functions.deliver import handler as deliver_handler
+
+    reset_settings_cache()
+    api_deps.cache_clear()
+    deliver_handler._http.cache_clear()
+    token = tenant["token"]
+    hook = create_hook(api, token, "http://rebind.example.test/hook", on="lead.created")
+    # When the DNS answer changes to loopback before delivery
+    answers["rebind.example.test"] = ["127.0.0.1"]
+    publish(api, token, "lead.created", {})
+    pipeline.run_until_quiet()
+    # Then nothing reached the loopback receiver and the attempts say why
+    executions = api.get(f"/hooks/{hook['id']}/executions", token).body["items"]
+    assert executions and all("loopback" in e["error"] for e in executions)
+    assert receiver.deliveries == []
+    deliver_handler._http.cache_clear()
+
+
+def test_delivery_connects_to_the_checked_address_with_the_original_host(api, tenant, receiver, monkeypatch) -> None:
+    # A name only our resolver knows: the request can only arrive if we connect to the address it gave
+    port = receiver.server.server_address[1]
+    only_we_know = {"pinned.example.test": ["127.0.0.1"]}
+    monkeypatch.setattr(ssrf, "default_resolver", lambda host, _port: only_we_know.get(host, []))
+    execution = _test_delivery(api, tenant["token"], f"http://pinned.example.test:{port}/hook")
+    assert execution["status"] == "succeeded"
+    assert receiver.deliveries[-1].headers["host"] == f"pinned.example.test:{port}"
+
+
+def test_registration_refuses_private_destinations_naming_the_rule(api, tenant) -> None:
+    from functions.api.deps import api_deps
+
+    api_deps.cache_clear()
+    reply = api.post("/hooks", tenant["token"], {"name": "x", "url": "http://169.254.169.254/latest", "on": "*"})
+    assert reply.status == 422 and reply.body["field"] == "url" and "metadata" in reply.body["message"]
