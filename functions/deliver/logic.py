@@ -21,6 +21,7 @@ from functions.common.delivery import (
     hook_after_attempt,
     record_attempt,
 )
+from functions.common.errors import HookwireError
 from functions.common.http_client import HttpResult, WebhookHttpClient
 from functions.common.models import (
     DeliveryMessage,
@@ -143,6 +144,15 @@ def deliver_batch(messages: Sequence[DeliveryMessage], deps: DeliverDeps, now: d
     return report
 
 
+def _apply_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) -> None:
+    """Best effort: the attempts are already recorded and scheduled, and the next attempt judges again
+    (another 410 disables again, the failure window stays measured from failing_since)."""
+    try:
+        _merge_hook_change(subscriptions, desired)
+    except HookwireError:
+        logger.exception("hook state not updated", extra={"hook_id": desired.id, "tenant_id": desired.tenant_id})
+
+
 def _count(report: BatchReport, status: ExecutionStatus) -> None:
     if status is ExecutionStatus.SUCCEEDED:
         report.succeeded += 1
@@ -162,7 +172,7 @@ def _next_attempt(message: DeliveryMessage, outcome: AttemptOutcome, now: dateti
     )
 
 
-def _apply_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) -> None:
+def _merge_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) -> None:
     """Merge only the delivery-owned fields, so a user's concurrent PATCH is never overwritten."""
 
     def merge(current: Hook) -> Hook | None:

@@ -42,7 +42,7 @@ def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
             message = EventMessage.model_validate_json(record.body)
         except ValidationError as exc:
             raise PermanentMessageError(f"unparseable events message {record.message_id}") from exc
-        queued = fan_out(message, deps, hooks, utcnow(), raw_member(record.body, "data"))
+        queued = fan_out(message, deps, hooks, utcnow(), raw_member(record.body, "data"), record.message_id)
         metrics.add_metric(name="DeliveriesQueued", unit=MetricUnit.Count, value=queued)
 
     return process_partial_response(event=event, record_handler=handle, processor=BatchProcessor(EventType.SQS))

@@ -86,7 +86,12 @@ def resolve_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps,
 
 
 def fan_out(
-    message: EventMessage, deps: FanoutDeps, hooks: TenantHooks, now: datetime, raw_data: str | None = None
+    message: EventMessage,
+    deps: FanoutDeps,
+    hooks: TenantHooks,
+    now: datetime,
+    raw_data: str | None = None,
+    message_id: str = "",
 ) -> int:
     """Enqueue one delivery per matching hook; returns how many.
 
@@ -96,9 +101,13 @@ def fan_out(
     event = resolve_event(message, raw_data, deps, now)
     if event is None:
         return 0
-    if event.fanned_out_at and not message.replay:
-        logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event.id})
-        return 0
+    if not message.replay:
+        if event.fanned_out_at:
+            logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event.id})
+            return 0
+        if not deps.subscriptions.claim_fanout(event, message_id or f"local-{event.id}"):
+            logger.info("another message is fanning this event out; duplicate ignored", extra={"event_id": event.id})
+            return 0
     targets = matching_hooks(hooks.of(event.tenant_id), event.type, message.hook_ids if message.replay else None)
     deliveries = [
         OutgoingMessage(

@@ -59,14 +59,22 @@ def publish(
     event = Event(id=body.id or ids.new_id("evt"), tenant_id=tenant_id, type=body.type, data=data_text, created_at=now)
     existing = subscriptions.create_event(event, retention_days)
     if existing is not None:
+        if existing.fanned_out_at is None:
+            # A retry after an ambiguous failure (stored, maybe never queued): queue it again. Fan-out
+            # claims each event once, so a second message delivers nothing twice.
+            _enqueue(existing, events_queue)
         return Published(EventAccepted(id=existing.id, type=existing.type, created_at=existing.created_at), False)
     try:
-        events_queue.send(OutgoingMessage(body=EventMessage(tenant_id=tenant_id, id=event.id).model_dump_json()))
+        _enqueue(event, events_queue)
     except DependencyFailure:
         # Not queued means not accepted: forget the event so the producer's retry (same id) goes through.
         subscriptions.delete_event(tenant_id, event.id)
         raise
     return Published(EventAccepted(id=event.id, type=event.type, created_at=event.created_at), True)
+
+
+def _enqueue(event: Event, events_queue: QueueClient) -> None:
+    events_queue.send(OutgoingMessage(body=EventMessage(tenant_id=event.tenant_id, id=event.id).model_dump_json()))
 
 
 def _get_event(tenant_id: str, event_id: str, subscriptions: SubscriptionsRepository, now: datetime) -> Event:

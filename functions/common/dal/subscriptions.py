@@ -33,6 +33,7 @@ from functions.common.timeutil import epoch_seconds
 TENANTS_PK = "TENANTS"
 EVENT_TYPES_PK = "EVENT_TYPES"
 _MAX_LOCK_RETRIES = 5
+_UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -320,6 +321,26 @@ class SubscriptionsRepository:
 
     def delete_event(self, tenant_id: str, event_id: str) -> None:
         self._delete(tenant_pk(tenant_id), f"EVENT#{event_id}")
+
+    def claim_fanout(self, event: Event, claimant: str) -> bool:
+        """One events-queue message wins the right to fan an event out; its own redeliveries keep it.
+
+        `claimant` is the SQS message id, which stays the same when SQS redelivers that message. A second
+        message for the same event (a retried publish re-enqueues) gets False and fans nothing out.
+        """
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key={"pk": s(tenant_pk(event.tenant_id)), "sk": s(f"EVENT#{event.id}")},
+                UpdateExpression="SET claimed_by = :claimant",
+                ConditionExpression=_UNCLAIMED_OR_MINE,
+                ExpressionAttributeValues={":claimant": s(claimant)},
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+        return True
 
     def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
         updated = event.model_copy(update={"fanout_hooks": hook_ids, "fanned_out_at": now})

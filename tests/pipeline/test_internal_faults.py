@@ -1,0 +1,145 @@
+"""Internal faults never lose a delivery: each (event, hook) pair ends delivered, retrying, failed with a
+record, or in a DLQ. Duplicates happen only where SQS redelivers, and carry the same webhook-id."""
+
+import json
+import random
+
+import pytest
+
+from functions.common.dal.clients import aws
+from functions.common.dal.executions import ExecutionsRepository
+from functions.common.models import DeliveryMessage
+from tests.conftest import create_hook, publish
+from tests.support.faults import FlakyClient
+
+
+def _executions(api, token, hook_id):
+    return api.get(f"/hooks/{hook_id}/executions?limit=100", token).body["items"]
+
+
+def test_a_failing_dynamodb_call_in_deliver_is_retried_by_sqs(api, tenant, pipeline, receiver) -> None:
+    token = tenant["token"]
+    hook = create_hook(api, token, receiver.url, on="lead.created")
+    event = publish(api, token, "lead.created", {}).body
+    pipeline.fanout.poll_once(0)
+    # Given every BatchWriteItem fails for one invocation (after the HTTP request went out)
+    real = aws.get("dynamodb")
+    aws.inject("dynamodb", FlakyClient(real, random.Random(1), rate=1.0, operations={"batch_write_item"}))
+    pipeline.deliver.poll_once(0)
+    assert _executions(api, token, hook["id"]) == []
+    # When the fault clears and SQS redelivers after the visibility timeout
+    aws.inject("dynamodb", real)
+    pipeline.run_until_quiet()
+    # Then the pair is delivered (twice, with one webhook-id) and recorded
+    assert [d.headers["webhook-id"] for d in receiver.deliveries] == [event["id"], event["id"]]
+    assert [e["status"] for e in _executions(api, token, hook["id"])] == ["succeeded"]
+
+
+def test_a_failing_sqs_send_in_fanout_is_retried(api, tenant, pipeline, receiver) -> None:
+    token = tenant["token"]
+    create_hook(api, token, receiver.url, on="lead.created")
+    publish(api, token, "lead.created", {})
+    real = aws.get("sqs")
+    aws.inject("sqs", FlakyClient(real, random.Random(2), rate=1.0, operations={"send_message_batch"}))
+    pipeline.fanout.poll_once(0)
+    aws.inject("sqs", real)
+    pipeline.run_until_quiet()
+    assert len(receiver.deliveries) >= 1
+
+
+def test_a_deliver_crash_after_sending_redelivers_with_the_same_webhook_id(
+    api, tenant, pipeline, receiver, monkeypatch
+) -> None:
+    token = tenant["token"]
+    for _ in range(4):
+        create_hook(api, token, receiver.url, on="lead.created")
+    event = publish(api, token, "lead.created", {}).body
+    pipeline.fanout.poll_once(0)
+    # Given deliver crashes (not a handled error: the whole invocation dies) after its requests went out
+    original = ExecutionsRepository.put_many
+    crashes = {"left": 1}
+
+    def crash_once(self, executions):
+        if crashes["left"]:
+            crashes["left"] -= 1
+            raise RuntimeError("simulated crash")
+        return original(self, executions)
+
+    monkeypatch.setattr(ExecutionsRepository, "put_many", crash_once)
+    pipeline.deliver.poll_once(0)
+    assert pipeline.deliver.errors == 1 and len(receiver.deliveries) == 4
+    pipeline.run_until_quiet()
+    # Then every hook got the event again with the same webhook-id, and each has its record
+    assert len(receiver.deliveries) == 8
+    assert {d.headers["webhook-id"] for d in receiver.deliveries} == {event["id"]}
+    state = api.get(f"/events/{event['id']}", token).body["deliveries"]
+    assert len(state) == 4 and {s["state"] for s in state} == {"succeeded"}
+
+
+def test_the_same_delivery_message_twice_delivers_twice_with_one_webhook_id(
+    api, tenant, pipeline, receiver, aws_env
+) -> None:
+    token = tenant["token"]
+    hook = create_hook(api, token, receiver.url, on="lead.created", status="paused")
+    event = publish(api, token, "lead.created", {}).body
+    pipeline.run_until_quiet()
+    api.patch(f"/hooks/{hook['id']}", token, {"status": "active"})
+    body = DeliveryMessage(tenant_id=tenant["id"], hook_id=hook["id"], event_id=event["id"]).model_dump_json()
+    for _ in range(2):
+        aws.get("sqs").send_message(QueueUrl=aws_env.deliveries_queue_url, MessageBody=body)
+    pipeline.run_until_quiet()
+    assert [d.headers["webhook-id"] for d in receiver.deliveries] == [event["id"], event["id"]]
+    assert len(_executions(api, token, hook["id"])) == 2
+
+
+def test_an_ambiguous_publish_failure_is_not_lost_when_the_producer_retries(api, tenant, pipeline, receiver) -> None:
+    token = tenant["token"]
+    create_hook(api, token, receiver.url, on="lead.created")
+    # Given the event write takes effect but the API sees an error (so it answers 503)
+    real = aws.get("dynamodb")
+    flaky = FlakyClient(real, random.Random(0), rate=1.0, operations={"put_item"})
+    flaky._roll = lambda: (True, True)  # fail after the write
+    aws.inject("dynamodb", flaky)
+    first = publish(api, token, "lead.created", {}, id="evt_ambiguous")
+    aws.inject("dynamodb", real)
+    assert first.status == 503
+    # When the producer retries with the same id, it hears 200 (seen before) ...
+    again = publish(api, token, "lead.created", {}, id="evt_ambiguous")
+    assert again.status == 200
+    # ... and the event is delivered once all the same
+    pipeline.run_until_quiet()
+    assert [d.headers["webhook-id"] for d in receiver.deliveries] == ["evt_ambiguous"]
+
+
+def test_racing_messages_for_one_event_fan_out_once(api, tenant, pipeline, receiver, aws_env) -> None:
+    token = tenant["token"]
+    create_hook(api, token, receiver.url, on="lead.created")
+    event = publish(api, token, "lead.created", {}).body
+    body = json.dumps({"tenant_id": tenant["id"], "id": event["id"]})
+    aws.get("sqs").send_message(QueueUrl=aws_env.events_queue_url, MessageBody=body)
+    pipeline.run_until_quiet()
+    assert len(receiver.deliveries) == 1
+
+
+@pytest.mark.parametrize(
+    "operation", ["batch_get_item", "batch_write_item", "update_item", "query", "put_item", "get_item"]
+)
+def test_dynamodb_failures_anywhere_lose_nothing(api, tenant, pipeline, make_receiver, operation) -> None:
+    from hookwire.receiver import always
+
+    receiver = make_receiver(always(200))
+    token = tenant["token"]
+    hooks = [create_hook(api, token, receiver.url, on="lead.created") for _ in range(3)]
+    events = [publish(api, token, "lead.created", {"n": n}).body for n in range(5)]
+    real = aws.get("dynamodb")
+    aws.inject("dynamodb", FlakyClient(real, random.Random(3), rate=0.3, operations={operation}))
+    try:
+        pipeline.run_until_quiet(timeout=60)
+    finally:
+        aws.inject("dynamodb", real)
+    pipeline.run_until_quiet()
+    delivered = {d.headers["webhook-id"] for d in receiver.deliveries}
+    dlq_events, dlq_deliveries = pipeline.dlq_depths()
+    assert delivered == {e["id"] for e in events} or dlq_events + dlq_deliveries > 0
+    for hook in hooks:
+        assert {e["event_id"] for e in _executions(api, token, hook["id"])} <= {e["id"] for e in events}
