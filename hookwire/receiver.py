@@ -57,6 +57,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # answer in one round trip, not after a 40 ms delayed ACK
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)

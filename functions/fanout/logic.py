@@ -50,11 +50,9 @@ def matching_hooks(hooks: list[Hook], event_type: str, only: list[str] | None = 
     ]
 
 
-def _event_from_producer(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> Event | None:
+def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
     """A producer sent the publish body straight to the queue: validate and store it like the API does.
-
-    Returns None when the id was already published and fanned out (idempotency).
-    """
+    Returns the event id (an id seen before keeps its stored event: idempotency)."""
     if deps.subscriptions.get_tenant(message.tenant_id) is None:
         raise PermanentMessageError(f"unknown tenant {message.tenant_id}", field="tenant_id")
     if not message.type or deps.subscriptions.get_event_type(message.type) is None:
@@ -68,20 +66,32 @@ def _event_from_producer(message: EventMessage, raw_data: str | None, deps: Fano
         data=raw_data or json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
         created_at=now,
     )
-    existing = deps.subscriptions.create_event(event, deps.event_retention_days)
-    if existing is None:
-        return event
-    return None if existing.fanned_out_at else existing
+    deps.subscriptions.create_event(event, deps.event_retention_days)
+    return event.id
 
 
-def resolve_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> Event | None:
-    if message.data is not None and not message.replay:
-        return _event_from_producer(message, raw_data, deps, now)
-    if not message.id:
+def resolve_event(
+    message: EventMessage, raw_data: str | None, message_id: str, deps: FanoutDeps, now: datetime
+) -> Event | None:
+    """The event to fan out, or None when there is nothing (left) to do for this message."""
+    if message.replay:
+        if not message.id:
+            raise PermanentMessageError("a replay message needs an id", field="id")
+        return deps.subscriptions.get_event(message.tenant_id, message.id, now)
+    if message.data is not None:
+        event_id = _store_producer_event(message, raw_data, deps, now)
+    elif message.id:
+        event_id = message.id
+    else:
         raise PermanentMessageError("an events-queue message needs either data or an id", field="id")
-    event = deps.subscriptions.get_event(message.tenant_id, message.id, now)
+    # The claim reads the event in the same call, so fan-out costs no separate GetItem.
+    event = deps.subscriptions.claim_fanout(message.tenant_id, event_id, message_id or f"local-{event_id}", now)
     if event is None:
-        logger.warning("event not found or expired; nothing to fan out", extra={"event_id": message.id})
+        logger.info("event gone or claimed by another message; nothing to fan out", extra={"event_id": event_id})
+        return None
+    if event.fanned_out_at:
+        logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event_id})
+        return None
     return event
 
 
@@ -98,16 +108,9 @@ def fan_out(
     `raw_data` is the exact text of `data` in a producer's message, so `data` hooks get it byte for byte.
     Safe to repeat: duplicates carry the same webhook-id, and a replay is a deliberate repeat.
     """
-    event = resolve_event(message, raw_data, deps, now)
+    event = resolve_event(message, raw_data, message_id, deps, now)
     if event is None:
         return 0
-    if not message.replay:
-        if event.fanned_out_at:
-            logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event.id})
-            return 0
-        if not deps.subscriptions.claim_fanout(event, message_id or f"local-{event.id}"):
-            logger.info("another message is fanning this event out; duplicate ignored", extra={"event_id": event.id})
-            return 0
     targets = matching_hooks(hooks.of(event.tenant_id), event.type, message.hook_ids if message.replay else None)
     deliveries = [
         OutgoingMessage(

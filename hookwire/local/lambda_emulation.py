@@ -61,6 +61,14 @@ def http_api_event(method: str, path: str, query: str, headers: dict[str, str], 
     }
 
 
+def _drop_unflushed_metrics() -> None:
+    """With POWERTOOLS_METRICS_DISABLED, Powertools never clears its metric set, so it would grow for the
+    life of the process (and print itself at 100 values). On Lambda every invocation flushes; do the same."""
+    from functions.common.observability import metrics
+
+    metrics.clear_metrics()
+
+
 class SerialInvoker:
     """One warm 'container': invocations run one at a time, as they do in a Lambda execution environment."""
 
@@ -71,7 +79,10 @@ class SerialInvoker:
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            return self.handler(event, FakeLambdaContext(self.name))
+            try:
+                return self.handler(event, FakeLambdaContext(self.name))
+            finally:
+                _drop_unflushed_metrics()
 
 
 def sqs_records(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -110,6 +121,8 @@ class QueuePoller:
             "QueueArn"
         ]
         self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
         self._thread: threading.Thread | None = None
         self.batches = 0
         self.errors = 0
@@ -145,8 +158,17 @@ class QueuePoller:
         self._thread = threading.Thread(target=self._run, name=f"poller-{self.invoke.name}", daemon=True)
         self._thread.start()
 
+    def pause(self) -> None:
+        """Stop taking new batches (like setting the event source mapping to disabled)."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self._running.wait(timeout=0.2):
+                continue
             try:
                 self.poll_once()
             except Exception:  # noqa: BLE001 - keep polling, like the managed event source does

@@ -33,7 +33,9 @@ from functions.common.timeutil import epoch_seconds
 TENANTS_PK = "TENANTS"
 EVENT_TYPES_PK = "EVENT_TYPES"
 _MAX_LOCK_RETRIES = 5
-_UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
+_UNCLAIMED_OR_MINE = (
+    "attribute_exists(pk) AND expires_at > :now AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
+)
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -322,25 +324,27 @@ class SubscriptionsRepository:
     def delete_event(self, tenant_id: str, event_id: str) -> None:
         self._delete(tenant_pk(tenant_id), f"EVENT#{event_id}")
 
-    def claim_fanout(self, event: Event, claimant: str) -> bool:
+    def claim_fanout(self, tenant_id: str, event_id: str, claimant: str, now: datetime) -> Event | None:
         """One events-queue message wins the right to fan an event out; its own redeliveries keep it.
 
-        `claimant` is the SQS message id, which stays the same when SQS redelivers that message. A second
-        message for the same event (a retried publish re-enqueues) gets False and fans nothing out.
+        `claimant` is the SQS message id, which stays the same when SQS redelivers that message. Returns
+        the (unexpired) event to the winner, in the same call; None to a second message for the same event
+        (a retried publish re-enqueues) or when the event is gone.
         """
         try:
-            self._db.update_item(
+            response = self._db.update_item(
                 TableName=self.table,
-                Key={"pk": s(tenant_pk(event.tenant_id)), "sk": s(f"EVENT#{event.id}")},
+                Key={"pk": s(tenant_pk(tenant_id)), "sk": s(f"EVENT#{event_id}")},
                 UpdateExpression="SET claimed_by = :claimant",
                 ConditionExpression=_UNCLAIMED_OR_MINE,
-                ExpressionAttributeValues={":claimant": s(claimant)},
+                ExpressionAttributeValues={":claimant": s(claimant), ":now": n(epoch_seconds(now))},
+                ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if _condition_failed(exc):
-                return False
+                return None
             raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
-        return True
+        return self._event_from_item(response["Attributes"])
 
     def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
         updated = event.model_copy(update={"fanout_hooks": hook_ids, "fanned_out_at": now})
