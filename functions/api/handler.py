@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from aws_lambda_powertools.event_handler import (
@@ -89,7 +90,19 @@ def _gate(event: dict[str, Any]) -> None:
     if body and content_type and not content_type.lower().startswith("application/json"):
         raise BadRequest(f"content-type must be application/json, not {content_type}", field="content-type")
     d = deps()
-    app.append_context(**{PRINCIPAL_KEY: authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions)})
+    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions)
+    app.append_context(**{PRINCIPAL_KEY: principal})
+    logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value)
+    logger.append_keys(**_ids_in_path(path))
+
+
+_ID_AFTER = {"hooks": "hook_id", "executions": "execution_id", "events": "event_id"}
+
+
+def _ids_in_path(path: str) -> dict[str, str]:
+    """hook_id, execution_id, event_id from the path, so every log line of the request carries them."""
+    segments = [segment for segment in path.split("/") if segment]
+    return {_ID_AFTER[name]: value for name, value in itertools.pairwise(segments) if name in _ID_AFTER}
 
 
 def _response_of(error: HookwireError) -> dict[str, Any]:

@@ -256,6 +256,7 @@ class ExecutionView(BaseModel):
     response_body_truncated: bool
     duration_ms: int | None
     error: str | None
+    failure_class: str | None = None
     next_attempt_at: datetime | None
     created_at: datetime
 

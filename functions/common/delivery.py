@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from functions.common import contract, ids, rawjson, signing
 from functions.common.http_client import HttpResult
+from functions.common.metric_names import failure_class
 from functions.common.models import (
     Event,
     Execution,
@@ -144,6 +145,7 @@ def record_attempt(
         response_body_truncated=result.body_truncated,
         duration_ms=result.duration_ms,
         error=judgement.error,
+        failure_class=None if status is ExecutionStatus.SUCCEEDED else failure_class(result.status, result.failure),
         next_attempt_at=now + timedelta(seconds=retry_delay) if retry_delay is not None else None,
         request_url=request.url,
         request_headers=request.headers,

@@ -28,6 +28,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from functions.common.observability import tracer
 from functions.common.ssrf import Destination, UrlGuard, UrlRefused
 
 RESPONSE_BODY_CAP = 16 * 1024
@@ -119,6 +120,16 @@ class WebhookHttpClient:
         except UrlRefused as refused:
             elapsed = _elapsed_ms(started)
             return HttpResult(status=None, duration_ms=elapsed, error=f"refused: {refused}", failure="ssrf")
+        with tracer.provider.in_subsegment("## webhook POST") as subsegment:
+            subsegment.put_annotation("webhook_host", destination.host)
+            result = self._send(destination, headers, body, timeout, started)
+            subsegment.put_metadata("response_status", result.status)
+            subsegment.put_metadata("failure", result.failure)
+            return result
+
+    def _send(
+        self, destination: Destination, headers: dict[str, str], body: bytes, timeout: float, started: float
+    ) -> HttpResult:
         response = None
         fully_read = False
         try:

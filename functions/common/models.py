@@ -124,6 +124,7 @@ class Execution(BaseModel):
     response_body_truncated: bool = False
     duration_ms: int | None = None
     error: str | None = None
+    failure_class: str | None = Field(default=None, description="http_4xx, http_5xx, timeout, connection or ssrf")
     next_attempt_at: datetime | None = None
     request_url: str | None = None
     request_headers: dict[str, str] = Field(default_factory=dict)

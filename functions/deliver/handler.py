@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from functions.common import metric_names as names
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
@@ -64,15 +66,23 @@ def _parse(record: dict[str, Any]) -> DeliveryMessage:
 
 
 def _emit_metrics(report: BatchReport) -> None:
-    metrics.add_metric(name="DeliveriesAttempted", unit=MetricUnit.Count, value=report.sent)
-    metrics.add_metric(name="DeliveriesSucceeded", unit=MetricUnit.Count, value=report.succeeded)
-    metrics.add_metric(name="DeliveriesFailed", unit=MetricUnit.Count, value=report.failed)
-    metrics.add_metric(name="RetriesScheduled", unit=MetricUnit.Count, value=report.retrying)
+    count = MetricUnit.Count
+    metrics.add_metric(name=names.DELIVERY_ATTEMPTS, unit=count, value=report.sent)
+    metrics.add_metric(name=names.DELIVERIES_SUCCEEDED, unit=count, value=report.succeeded)
+    metrics.add_metric(name=names.DELIVERIES_FAILED, unit=count, value=report.sent - report.succeeded)
+    metrics.add_metric(name=names.DELIVERIES_EXHAUSTED, unit=count, value=report.failed)
+    metrics.add_metric(name=names.RETRIES_SCHEDULED, unit=count, value=report.retrying)
+    metrics.add_metric(name=names.HOOKS_DISABLED, unit=count, value=report.hooks_disabled)
+    classes = Counter(o.execution.failure_class for o in report.outcomes if o.execution.failure_class)
+    for failure_class in names.FAILURE_CLASSES:
+        metrics.add_metric(name=names.failure_metric(failure_class), unit=count, value=classes[failure_class])
     for outcome in report.outcomes:
         if outcome.execution.duration_ms is not None:
             metrics.add_metric(
-                name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=outcome.execution.duration_ms
+                name=names.DELIVERY_LATENCY, unit=MetricUnit.Milliseconds, value=outcome.execution.duration_ms
             )
+    for lag in report.lags_ms:
+        metrics.add_metric(name=names.END_TO_END_LAG, unit=MetricUnit.Milliseconds, value=lag)
 
 
 def process_batch(event: dict[str, Any], deps: DeliverDeps) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from functions.common.models import (
     Hook,
     HookStatus,
 )
-from functions.common.observability import logger
+from functions.common.observability import in_current_trace, logger
 from functions.common.retry import RetrySchedule
 
 
@@ -59,7 +59,9 @@ class BatchReport:
     failed: int = 0
     deferred: int = 0
     skipped: int = 0
+    hooks_disabled: int = 0
     outcomes: list[AttemptOutcome] = field(default_factory=list)
+    lags_ms: list[int] = field(default_factory=list)  # event published -> first attempt
 
 
 def _deferral(message: DeliveryMessage, now: datetime) -> OutgoingMessage | None:
@@ -124,15 +126,21 @@ def deliver_batch(messages: Sequence[DeliveryMessage], deps: DeliverDeps, now: d
 
     outcomes = _send_all(sendable, deps, now)
     hook_changes: dict[str, Hook] = {}
-    for (message, hook, _event), outcome in zip(sendable, outcomes, strict=True):
+    for (message, hook, event), outcome in zip(sendable, outcomes, strict=True):
         executions.append(outcome.execution)
         report.outcomes.append(outcome)
         report.sent += 1
         _count(report, outcome.execution.status)
+        _log_attempt(outcome)
+        if message.attempt == 1 and not message.manual:
+            report.lags_ms.append(max(0, int((now - event.created_at).total_seconds() * 1000)))
         if outcome.retry_delay is not None:
             follow_ups.append(_next_attempt(message, outcome, now))
-        change = hook_after_attempt(hook_changes.get(hook.id, hook), outcome.judgement, now, deps.disable_after_seconds)
+        current = hook_changes.get(hook.id, hook)
+        change = hook_after_attempt(current, outcome.judgement, now, deps.disable_after_seconds)
         if change is not None:
+            if change.status is HookStatus.DISABLED and current.status is not HookStatus.DISABLED:
+                report.hooks_disabled += 1
             hook_changes[hook.id] = change
 
     # Record first, then schedule: a crash between the two redelivers the batch (same webhook-id),
@@ -151,6 +159,27 @@ def _apply_hook_change(subscriptions: SubscriptionsRepository, desired: Hook) ->
         _merge_hook_change(subscriptions, desired)
     except HookwireError:
         logger.exception("hook state not updated", extra={"hook_id": desired.id, "tenant_id": desired.tenant_id})
+
+
+def _log_attempt(outcome: AttemptOutcome) -> None:
+    """One structured line per attempt: ids and outcome, never the payload."""
+    execution = outcome.execution
+    logger.info(
+        "delivery attempt",
+        extra={
+            "tenant_id": execution.tenant_id,
+            "hook_id": execution.hook_id,
+            "event_id": execution.event_id,
+            "execution_id": execution.id,
+            "event_type": execution.event_type,
+            "attempt": execution.attempt,
+            "status": execution.status.value,
+            "response_status": execution.response_status,
+            "duration_ms": execution.duration_ms,
+            "failure_class": execution.failure_class,
+            "error": execution.error,
+        },
+    )
 
 
 def _count(report: BatchReport, status: ExecutionStatus) -> None:
@@ -203,7 +232,7 @@ def _send_all(
         return attempt(hook, event, AttemptContext(message.attempt, manual=message.manual), deps, now)
 
     with ThreadPoolExecutor(max_workers=min(deps.concurrency, len(sendable))) as pool:
-        return list(pool.map(send_one, sendable))
+        return list(pool.map(in_current_trace(send_one), sendable))
 
 
 def live_secrets(hook: Hook, box: SecretBox, now: datetime) -> list[str]:

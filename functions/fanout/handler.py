@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from functions.common import metric_names as names
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.errors import PermanentMessageError
@@ -43,7 +44,7 @@ def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
         except ValidationError as exc:
             raise PermanentMessageError(f"unparseable events message {record.message_id}") from exc
         queued = fan_out(message, deps, hooks, utcnow(), raw_member(record.body, "data"), record.message_id)
-        metrics.add_metric(name="DeliveriesQueued", unit=MetricUnit.Count, value=queued)
+        metrics.add_metric(name=names.DELIVERIES_QUEUED, unit=MetricUnit.Count, value=queued)
 
     return process_partial_response(event=event, record_handler=handle, processor=BatchProcessor(EventType.SQS))
 

@@ -15,6 +15,7 @@ from functions.api.schemas import (
     PublishEvent,
     ReplayEvent,
 )
+from functions.common import metric_names as names
 from functions.common.observability import metrics
 from functions.common.rawjson import raw_member
 
@@ -30,7 +31,7 @@ def publish(body: PublishEvent) -> Response[EventAccepted]:
         scope, body, raw_data, d.subscriptions, d.events_queue, d.settings.event_retention_days, now()
     )
     if result.created:
-        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.EVENTS_PUBLISHED, unit=MetricUnit.Count, value=1)
     return reply(202 if result.created else 200, result.event)
 
 

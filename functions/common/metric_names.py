@@ -1,0 +1,48 @@
+"""Every metric Hookwire emits (one namespace, dimension `service` only: no per-tenant or per-hook
+dimensions, which would multiply the bill; those ids go in structured logs). The dashboard is built from
+this module, and a test checks both directions."""
+
+from __future__ import annotations
+
+EVENTS_PUBLISHED = "EventsPublished"
+DELIVERIES_QUEUED = "DeliveriesQueued"
+DELIVERY_ATTEMPTS = "DeliveryAttempts"
+DELIVERIES_SUCCEEDED = "DeliveriesSucceeded"
+DELIVERIES_FAILED = "DeliveriesFailed"  # attempts that did not succeed, whatever comes next
+DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no attempt left
+RETRIES_SCHEDULED = "RetriesScheduled"
+HOOKS_DISABLED = "HooksDisabled"
+DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
+END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
+
+FAILURE_CLASSES = ("http_4xx", "http_5xx", "timeout", "connection", "ssrf")
+
+
+def failure_metric(failure_class: str) -> str:
+    """`DeliveriesFailed_http_5xx` and so on: one metric per reason class."""
+    return f"{DELIVERIES_FAILED}_{failure_class}"
+
+
+COUNTS = (
+    EVENTS_PUBLISHED,
+    DELIVERIES_QUEUED,
+    DELIVERY_ATTEMPTS,
+    DELIVERIES_SUCCEEDED,
+    DELIVERIES_FAILED,
+    DELIVERIES_EXHAUSTED,
+    RETRIES_SCHEDULED,
+    HOOKS_DISABLED,
+    *(failure_metric(c) for c in FAILURE_CLASSES),
+)
+TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)
+ALL = (*COUNTS, *TIMINGS)
+
+
+def failure_class(status: int | None, transport_failure: str | None) -> str:
+    """The reason class of a failed attempt. 3xx (redirect not followed) counts with 4xx: the receiver's
+    configuration is wrong, not its health."""
+    if status is None:
+        if transport_failure in ("timeout", "ssrf"):
+            return transport_failure
+        return "connection"  # refused, reset, DNS, TLS
+    return "http_5xx" if status >= 500 else "http_4xx"
