@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from functions.common import contract
 from functions.common.retry import parse_schedule
@@ -24,6 +24,16 @@ class DeployConfig(BaseModel):
     catalog: str = "catalogs"
     powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
     alarm_email: str | None = None
+    failure_rate_alarm_percent: float = Field(default=25, gt=0, le=100)
+    api_5xx_alarm_count: int = Field(default=5, ge=0)
+    domain_name: str | None = None
+    certificate_arn: str | None = None
+
+    @model_validator(mode="after")
+    def _domain_needs_certificate(self) -> DeployConfig:
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError("domain_name and certificate_arn go together")
+        return self
 
     @field_validator("retry_schedule")
     @classmethod

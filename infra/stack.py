@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from functions.common import contract
 from functions.common.contract import Env
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
+from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.pipeline import DeliveryPipeline
 from infra.constructs.storage import Storage
+from infra.nag import acknowledge_findings
 
 # The DynamoDB actions each function's data-access code really calls.
 API_SUBSCRIPTIONS = (
@@ -32,9 +36,12 @@ DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 
 
-def _grant_table(table: dynamodb.TableV2, function: lambda_.IFunction, actions: tuple[str, ...]) -> None:
-    """Actions on the table and its indexes only (TableV2.grant covers the index ARNs)."""
-    table.grant(function, *actions)
+def _grant_table(
+    table: dynamodb.TableV2, function: lambda_.IFunction, actions: tuple[str, ...], index: str | None = None
+) -> None:
+    """Actions on the table, and on the one index the function queries (never `index/*`)."""
+    resources = [table.table_arn] + ([f"{table.table_arn}/index/{index}"] if index else [])
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
 
 
 def _grant_send(queue: sqs.IQueue, function: lambda_.IFunction) -> None:
@@ -69,10 +76,10 @@ class HookwireStack(Stack):
         api = HookApi(self, "Api", config=config, environment=pipeline.environment)
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
-        secrets_key.grant_encrypt_decrypt(api.handler)
-        secrets_key.grant_decrypt(pipeline.deliver)
+        secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
+        secrets_key.grant(pipeline.deliver, "kms:Decrypt")
         _grant_table(storage.subscriptions, api.handler, API_SUBSCRIPTIONS)
-        _grant_table(storage.executions, api.handler, API_EXECUTIONS)
+        _grant_table(storage.executions, api.handler, API_EXECUTIONS, index=contract.EXECUTIONS_TABLE.index_name)
         _grant_send(pipeline.events.queue, api.handler)
         _grant_send(pipeline.deliveries.queue, api.handler)
 
@@ -83,9 +90,20 @@ class HookwireStack(Stack):
         _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
         _grant_send(pipeline.deliveries.queue, pipeline.deliver)
 
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            watched=Watched(
+                http_api=api.http_api,
+                queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
+                functions={"Api": api.handler, "Fanout": pipeline.fanout, "Deliver": pipeline.deliver},
+            ),
+        )
         self.api = api
         self.pipeline = pipeline
         self.storage = storage
+        acknowledge_findings(self)
         CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the Hookwire HTTP API")
         CfnOutput(
             self,
@@ -94,3 +112,12 @@ class HookwireStack(Stack):
             description="Secrets Manager secret holding the admin token",
         )
         CfnOutput(self, "EventsQueueUrl", value=pipeline.events.queue.queue_url, description="Producers may send here")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Subscribe to get paged")
+        CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)
+        if api.domain:
+            CfnOutput(
+                self,
+                "CustomDomainTarget",
+                value=api.domain.regional_domain_name,
+                description="Point a CNAME (or alias) for the custom domain here",
+            )

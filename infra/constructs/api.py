@@ -6,6 +6,7 @@ import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -89,6 +90,16 @@ class HookApi(Construct):
             access_log_settings=AccessLogs(access_logs),
         )
 
+        self.domain: apigw.DomainName | None = None
+        if config.domain_name and config.certificate_arn:
+            self.domain = apigw.DomainName(
+                self,
+                "Domain",
+                domain_name=config.domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
+            )
+            apigw.ApiMapping(self, "Mapping", api=self.http_api, domain_name=self.domain, stage=self.stage)
+
     @property
     def url(self) -> str:
-        return self.stage.url
+        return f"https://{self.domain.name}/" if self.domain else self.stage.url

@@ -6,6 +6,7 @@ import hashlib
 
 from aws_cdk import CustomResource
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -37,7 +38,9 @@ class CatalogSeeder(Construct):
             config=config,
             description="Hookwire catalogue seeding",
         ).function
-        table.grant(self.function, "dynamodb:BatchWriteItem")
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:BatchWriteItem"], resources=[table.table_arn])
+        )
         provider = cr.Provider(self, "Provider", on_event_handler=self.function)
         CustomResource(
             self,

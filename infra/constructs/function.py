@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -50,6 +51,14 @@ class HookwireFunction(Construct):
         if retention is None:
             raise ValueError(f"log_retention_days must be one of {sorted(RETENTION)}")
         self.log_group = logs.LogGroup(self, "Logs", retention=retention, removal_policy=RemovalPolicy.DESTROY)
+        # Our own role instead of AWSLambdaBasicExecutionRole: log writes to this function's group only.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{description}: logs to its own group, plus the grants the stack adds",
+        )
+        self.log_group.grant(self.role, "logs:CreateLogStream", "logs:PutLogEvents")
         self.function = lambda_.Function(
             self,
             "Function",
@@ -63,6 +72,7 @@ class HookwireFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
+            role=self.role,
             description=description,
             environment={
                 "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
