@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet
 # Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: run demo test lint format synth deploy bench clean venv
+.PHONY: run demo test lint format synth deploy bench openapi clean venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
@@ -53,6 +53,9 @@ deploy: $(VENV)/.installed node_modules/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m hookwire.bench
+
+openapi: $(VENV)/.installed
+	$(BIN)/python -m functions.api.openapi
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .build

@@ -210,7 +210,11 @@ class LocalRuntime:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+            def __getattr__(self, name: str) -> Any:
+                # API Gateway's $default route forwards every method (even TRACE or QUERY); so does this.
+                if name.startswith("do_"):
+                    return self._handle
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
                 pass
