@@ -27,7 +27,7 @@ node_modules/.installed: package.json
 venv: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/python -m hookwire.local.runtime
+	$(BIN)/hookwire local
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m hookwire.demo

@@ -271,7 +271,8 @@ class LocalRuntime:
                 "Use it from another shell:",
                 f"  export HOOKWIRE_URL={self.url}",
                 f"  export HOOKWIRE_TOKEN={self.admin_token}",
-                "  make demo",
+                "  make demo                      # four verified deliveries",
+                "  .venv/bin/hookwire hooks list  # the CLI uses the same two variables",
                 "",
                 "Ctrl-C stops.",
             ]

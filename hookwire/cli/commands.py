@@ -1,0 +1,290 @@
+"""The API commands: hooks, events, event types, tenants, tokens, login."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from functions.common.retry import parse_duration
+from hookwire.cli import output
+from hookwire.cli.config import save_profile
+from hookwire.client import HookwireClient
+
+HOOK_COLUMNS = ("id", "name", "status", "on", "url", "payload_format")
+EXECUTION_COLUMNS = ("id", "created_at", "event_type", "attempt", "status", "response_status", "duration_ms", "error")
+
+
+class UsageError(Exception):
+    """Wrong use of the command line (exit 2)."""
+
+
+def json_argument(text: str) -> Any:
+    """A JSON value, or @path to read it from a file."""
+    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    try:
+        return json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"not valid JSON: {exc}") from exc
+
+
+def raw_json_argument(text: str) -> str:
+    """The exact JSON text (so `data` hooks get it byte for byte), validated."""
+    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    json_argument(source)
+    return source.strip()
+
+
+def headers_argument(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    headers = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--header takes NAME=VALUE, not {pair!r}")
+        headers[name.strip()] = value
+    return headers
+
+
+def grace_seconds(text: str) -> int:
+    try:
+        return int(parse_duration(text))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def show(args: argparse.Namespace, value: Any, columns: tuple[str, ...] | None = None) -> None:
+    if args.json:
+        output.emit_json(value)
+    elif columns is not None:
+        output.table(value, columns)
+    elif isinstance(value, dict):
+        output.record(value)
+
+
+# --- hooks ----------------------------------------------------------------------------------------
+def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
+    body: dict[str, Any] = {"name": args.name, "url": args.url, "on": args.on}
+    if args.paused:
+        body["status"] = "paused"
+    if args.format:
+        body["payload_format"] = args.format
+    if args.description:
+        body["description"] = args.description
+    if headers := headers_argument(args.header):
+        body["headers"] = headers
+    hook = client.call("POST", "/hooks", body)
+    show(args, hook)
+    if not args.json:
+        output.warn("save the secret now: it is shown only once (rotate it if it is lost)")
+
+
+def hooks_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    items, cursor = [], None
+    while True:
+        page = client.call("GET", "/hooks", query={"limit": 100, "cursor": cursor})
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    show(args, items, HOOK_COLUMNS)
+
+
+def hooks_get(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("GET", f"/hooks/{args.hook_id}"))
+
+
+def _patch(client: HookwireClient, args: argparse.Namespace, body: dict[str, Any]) -> None:
+    show(args, client.call("PATCH", f"/hooks/{args.hook_id}", body))
+
+
+def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
+    body = {
+        key: value
+        for key, value in {
+            "name": args.name,
+            "url": args.url,
+            "on": args.on,
+            "payload_format": args.format,
+            "description": args.description,
+            "headers": headers_argument(args.header),
+        }.items()
+        if value is not None
+    }
+    if not body:
+        raise UsageError("nothing to update: give at least one of --name --url --on --format --description --header")
+    _patch(client, args, body)
+
+
+def hooks_pause(client: HookwireClient, args: argparse.Namespace) -> None:
+    _patch(client, args, {"status": "paused"})
+
+
+def hooks_resume(client: HookwireClient, args: argparse.Namespace) -> None:
+    _patch(client, args, {"status": "active"})
+
+
+def hooks_delete(client: HookwireClient, args: argparse.Namespace) -> None:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to delete without confirmation: add --yes")
+        if input(f"Delete hook {args.hook_id}? [y/N] ").strip().lower() not in ("y", "yes"):
+            output.error("not deleted")
+            raise SystemExit(1)
+    client.call("DELETE", f"/hooks/{args.hook_id}")
+    show(args, {"deleted": args.hook_id})
+
+
+def hooks_rotate(client: HookwireClient, args: argparse.Namespace) -> None:
+    hook = client.call("POST", f"/hooks/{args.hook_id}/rotate", {"grace_seconds": grace_seconds(args.grace)})
+    show(args, hook)
+    if not args.json:
+        output.warn("save the new secret now: it is shown only once")
+
+
+def hooks_test(client: HookwireClient, args: argparse.Namespace) -> None:
+    body: dict[str, Any] = {}
+    if args.type:
+        body["type"] = args.type
+    if args.data:
+        body["data"] = json_argument(args.data)
+    execution = client.call("POST", f"/hooks/{args.hook_id}/test", body)
+    if args.json:
+        output.emit_json(execution)
+        return
+    fields = ("id", "status", "response_status", "duration_ms", "error", "response_body")
+    output.record({key: execution.get(key) for key in fields})
+
+
+def hooks_executions(client: HookwireClient, args: argparse.Namespace) -> None:
+    query = {"limit": args.limit, "status": args.status, "event_type": args.event_type}
+    page = client.call("GET", f"/hooks/{args.hook_id}/executions", query=query)
+    show(args, page["items"], EXECUTION_COLUMNS)
+    if args.follow:
+        _follow(client, args, query, {e["id"] for e in page["items"]})
+
+
+def _follow(client: HookwireClient, args: argparse.Namespace, query: dict[str, Any], seen: set[str]) -> None:
+    """New executions as they happen, until Ctrl-C."""
+    try:
+        while True:
+            time.sleep(args.interval)
+            items = client.call("GET", f"/hooks/{args.hook_id}/executions", query=query)["items"]
+            fresh = [e for e in reversed(items) if e["id"] not in seen]
+            seen |= {e["id"] for e in fresh}
+            for execution in fresh:
+                if args.json:
+                    sys.stdout.write(json.dumps(execution) + "\n")
+                else:
+                    output.table([execution], EXECUTION_COLUMNS)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        sys.stderr.write("stopped\n")
+
+
+def hooks_execution(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("GET", f"/hooks/{args.hook_id}/executions/{args.execution_id}"))
+
+
+def _hook_of_execution(client: HookwireClient, execution_id: str) -> str:
+    """Which of the tenant's hooks recorded this execution (so `retry` needs only the execution id)."""
+    page: dict[str, Any] = {"next_cursor": None}
+    while True:
+        page = client.call("GET", "/hooks", query={"limit": 100, "cursor": page["next_cursor"]})
+        for hook in page["items"]:
+            if client.request("GET", f"/hooks/{hook['id']}/executions/{execution_id}").ok:
+                return hook["id"]
+        if not page["next_cursor"]:
+            raise UsageError(f"no hook of this tenant has execution {execution_id}")
+
+
+def hooks_retry(client: HookwireClient, args: argparse.Namespace) -> None:
+    hook_id = args.hook or _hook_of_execution(client, args.execution_id)
+    show(args, client.call("POST", f"/hooks/{hook_id}/executions/{args.execution_id}/retry"))
+
+
+# --- events and catalogue -------------------------------------------------------------------------
+def events_publish(client: HookwireClient, args: argparse.Namespace) -> None:
+    data = raw_json_argument(args.data)
+    if not data.startswith("{"):
+        raise UsageError("--data must be a JSON object")
+    fields = '{"type":' + json.dumps(args.type)
+    if args.id:
+        fields += ',"id":' + json.dumps(args.id)
+    if args.tenant:
+        fields += ',"tenant_id":' + json.dumps(args.tenant)
+    show(args, client.call("POST", "/events", raw=(fields + ',"data":' + data + "}").encode()))
+
+
+def events_get(client: HookwireClient, args: argparse.Namespace) -> None:
+    event = client.call("GET", f"/events/{args.event_id}")
+    if args.json:
+        output.emit_json(event)
+        return
+    output.record({key: event[key] for key in ("id", "type", "created_at")})
+    sys.stdout.write("\n")
+    output.table(event["deliveries"], ("hook_id", "state", "attempts", "last_status", "last_error", "next_attempt_at"))
+
+
+def events_replay(client: HookwireClient, args: argparse.Namespace) -> None:
+    body = {"hook_ids": args.hook} if args.hook else {}
+    show(args, client.call("POST", f"/events/{args.event_id}/replay", body))
+
+
+def event_types_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("GET", "/event-types")["items"], ("type", "category", "description"))
+
+
+def event_types_put(client: HookwireClient, args: argparse.Namespace) -> None:
+    body: dict[str, Any] = {"description": args.description or ""}
+    if args.category:
+        body["category"] = args.category
+    if args.schema:
+        body["schema"] = json_argument(args.schema)
+    show(args, client.call("PUT", f"/event-types/{args.type}", body))
+
+
+def event_types_delete(client: HookwireClient, args: argparse.Namespace) -> None:
+    client.call("DELETE", f"/event-types/{args.type}")
+    show(args, {"deleted": args.type})
+
+
+# --- admin ----------------------------------------------------------------------------------------
+def tenants_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    tenant = client.call("POST", "/tenants", {"name": args.name})
+    show(args, tenant)
+    if not args.json:
+        output.warn("save the tenant token now: it is shown only once")
+
+
+def tenants_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("GET", "/tenants", query={"limit": 100})["items"], ("id", "name", "created_at"))
+
+
+def tenants_delete(client: HookwireClient, args: argparse.Namespace) -> None:
+    if not args.yes:
+        raise UsageError("deleting a tenant removes its hooks and tokens: add --yes")
+    client.call("DELETE", f"/tenants/{args.tenant_id}")
+    show(args, {"deleted": args.tenant_id})
+
+
+def tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("POST", f"/tenants/{args.tenant_id}/tokens"))
+    if not args.json:
+        output.warn("save the token now: it is shown only once")
+
+
+def tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
+    client.call("DELETE", f"/tenants/{args.tenant_id}/tokens/{args.token_id}")
+    show(args, {"revoked": args.token_id})
+
+
+def login(client: HookwireClient, args: argparse.Namespace) -> None:
+    """Checks the token against the API, then stores it in the profile file (mode 0600)."""
+    client.call("GET", "/event-types")
+    path = save_profile(args.profile or "default", client.base_url, client.token or "")
+    show(args, {"profile": args.profile or "default", "url": client.base_url, "saved_to": str(path)})

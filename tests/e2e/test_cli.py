@@ -1,0 +1,277 @@
+"""Every `hookwire` command against the local runtime in-process (no mocks of the API)."""
+
+import json
+import os
+import signal
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from functions.common import signing
+from hookwire.cli.main import main
+from hookwire.client import HookwireClient
+from hookwire.local.runtime import LocalRuntime, free_port
+from hookwire.receiver import Receiver
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli(runtime: LocalRuntime, capsys, monkeypatch, tmp_path):
+    """Runs `hookwire ARGS` with the given token; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("HOOKWIRE_CONFIG", str(tmp_path / "config.json"))
+    monkeypatch.delenv("HOOKWIRE_URL", raising=False)
+    monkeypatch.delenv("HOOKWIRE_TOKEN", raising=False)
+
+    def run(*argv: str, token: str | None = None, url: str | None = runtime.url) -> tuple[int, str, str]:
+        prefix = [*(["--url", url] if url else []), *(["--token", token] if token else [])]
+        try:
+            code = main([*prefix, *argv])
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def tenant_token(runtime: LocalRuntime, cli) -> str:
+    code, out, _ = cli("--json", "tenants", "create", "cli-tenant", token=runtime.admin_token)
+    assert code == 0
+    return json.loads(out)["token"]
+
+
+def _json(result: tuple[int, str, str]):
+    code, out, err = result
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_login_writes_a_private_profile_used_afterwards(runtime, cli, tenant_token, tmp_path) -> None:
+    code, out, _ = cli("login", token=tenant_token)
+    assert code == 0 and "saved_to" in out
+    config = tmp_path / "config.json"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert json.loads(config.read_text())["default"]["token"] == tenant_token
+    # with neither flags nor environment, the profile is used
+    code, out, _ = cli("hooks", "list", url=None)
+    assert code == 0 and "(none)" in out
+    assert cli("login", token="wrong")[0] == 1
+
+
+def test_environment_variables_are_read(runtime, cli, tenant_token, monkeypatch) -> None:
+    monkeypatch.setenv("HOOKWIRE_URL", runtime.url)
+    monkeypatch.setenv("HOOKWIRE_TOKEN", tenant_token)
+    assert cli("--json", "event-types", "list", url=None)[0] == 0
+
+
+def test_admin_commands(runtime, cli) -> None:
+    admin = runtime.admin_token
+    tenant = _json(cli("--json", "tenants", "create", "acme", token=admin))
+    code, out, err = cli("tenants", "create", "globex", token=admin)
+    assert code == 0 and "token" in out and "shown only once" in err
+    assert "acme" in cli("tenants", "list", token=admin)[1]
+    token = _json(cli("--json", "tokens", "create", tenant["id"], token=admin))
+    assert cli("hooks", "list", token=token["token"])[0] == 0
+    assert cli("tokens", "revoke", tenant["id"], token["id"], token=admin)[0] == 0
+    code, _, err = cli("hooks", "list", token=token["token"])
+    assert code == 1 and "401" in err and "invalid or revoked token" in err
+    assert cli("tenants", "delete", tenant["id"], token=admin)[0] == 2  # needs --yes
+    assert cli("tenants", "delete", tenant["id"], "--yes", token=admin)[0] == 0
+
+
+def test_hook_lifecycle(runtime, cli, tenant_token) -> None:
+    t = tenant_token
+    with Receiver() as receiver:
+        code, out, err = cli(
+            "webhooks", "register", "--name", "My Webhook", "--on", "order.*", "--on", "lead.created",
+            "--url", receiver.url, "--header", "X-Team=crm", "--format", "data", token=t,
+        )  # fmt: skip
+        assert code == 0 and "whsec_" in out and "save the secret now" in err
+        hook = _json(cli("--json", "hooks", "list", token=t))[0]
+        assert hook["on"] == ["order.*", "lead.created"] and hook["headers"] == {"X-Team": "crm"}
+        assert "My Webhook" in cli("hooks", "list", token=t)[1]
+        assert _json(cli("--json", "hooks", "get", hook["id"], token=t))["payload_format"] == "data"
+        assert _json(cli("--json", "hooks", "update", hook["id"], "--name", "Renamed", token=t))["name"] == "Renamed"
+        assert _json(cli("--json", "hooks", "pause", hook["id"], token=t))["status"] == "paused"
+        assert _json(cli("--json", "hooks", "resume", hook["id"], token=t))["status"] == "active"
+        rotated = _json(cli("--json", "hooks", "rotate", hook["id"], "--grace", "24h", token=t))
+        assert rotated["secret"].startswith("whsec_")
+        code, out, _ = cli("hooks", "test", hook["id"], "--type", "lead.created", "--data", '{"id": "ld_1"}', token=t)
+        assert code == 0 and "succeeded" in out
+        assert receiver.deliveries[-1].body == b'{"id":"ld_1"}'
+        assert len(receiver.deliveries[-1].headers["webhook-signature"].split()) == 2  # grace window
+        executions = _json(cli("--json", "hooks", "executions", hook["id"], "--status", "succeeded", token=t))
+        assert len(executions) == 1
+        assert cli("hooks", "update", hook["id"], token=t)[0] == 2  # nothing to update
+        assert cli("hooks", "delete", hook["id"], token=t)[0] == 2  # needs --yes without a terminal
+        assert cli("hooks", "delete", hook["id"], "--yes", token=t)[0] == 0
+        code, _, err = cli("hooks", "get", hook["id"], token=t)
+        assert code == 1 and "404" in err
+
+
+def test_events_publish_get_replay_and_retry(runtime, cli, tenant_token, tmp_path: Path) -> None:
+    t = tenant_token
+    with Receiver() as receiver:
+        hook = _json(
+            cli("--json", "hooks", "register", "--name", "e", "--on", "deal.*", "--url", receiver.url, token=t)
+        )
+        data = tmp_path / "deal.json"
+        data.write_text('{\n  "id": "dl_1",  "price": 25000\n}')
+        event = _json(
+            cli("--json", "events", "publish", "deal.created", "--data", f"@{data}", "--id", "dl_1-created", token=t)
+        )
+        assert event["id"] == "dl_1-created"
+        receiver.wait_for(1)
+        assert json.loads(receiver.deliveries[0].body)["data"] == {"id": "dl_1", "price": 25000}
+        assert runtime.wait_until_quiet(10)
+        code, out, _ = cli("events", "get", "dl_1-created", token=t)
+        assert code == 0 and "succeeded" in out and hook["id"] in out
+        assert cli("events", "replay", "dl_1-created", "--hook", hook["id"], token=t)[0] == 0
+        receiver.wait_for(2)
+        [execution, *_] = _json(cli("--json", "hooks", "executions", hook["id"], token=t))
+        assert cli("hooks", "retry", execution["id"], token=t)[0] == 0  # the hook is found by itself
+        receiver.wait_for(3)
+    assert {d.headers["webhook-id"] for d in receiver.deliveries} == {"dl_1-created"}
+    code, _, err = cli("events", "publish", "no.such.type", "--data", "{}", token=t)
+    assert code == 1 and "422" in err and "catalogue" in err
+    assert cli("events", "publish", "deal.created", "--data", "{not json", token=t)[0] == 2
+
+
+def test_event_types(runtime, cli, tenant_token) -> None:
+    admin = runtime.admin_token
+    schema = '{"type": "object", "required": ["id"]}'
+    put = _json(
+        cli(
+            "--json", "event-types", "put", "invoice.voided", "--description", "Voided", "--schema", schema, token=admin
+        )
+    )
+    assert put["schema"]["required"] == ["id"]
+    assert "invoice.voided" in cli("event-types", "list", token=tenant_token)[1]
+    code, _, err = cli("event-types", "put", "x.y", "--description", "d", token=tenant_token)
+    assert code == 1 and "403" in err
+    assert cli("event-types", "delete", "invoice.voided", token=admin)[0] == 0
+
+
+def test_usage_errors_exit_2_and_api_errors_exit_1(runtime, cli, tenant_token) -> None:
+    assert cli("hooks", "register", "--url", "http://x", "--on", "*", token=tenant_token)[0] == 2  # no --name
+    assert (
+        cli(
+            "hooks",
+            "register",
+            "--name",
+            "n",
+            "--url",
+            "http://x",
+            "--on",
+            "*",
+            "--header",
+            "novalue",
+            token=tenant_token,
+        )[0]
+        == 2
+    )
+    assert cli("hooks", "list", url=None)[0] == 2  # nowhere to connect
+    code, _, err = cli("hooks", "register", "--name", "n", "--url", "ftp://x", "--on", "*", token=tenant_token)
+    assert code == 1 and "url must use https" in err
+    code, _, err = cli("hooks", "list", token=tenant_token, url=f"http://127.0.0.1:{free_port()}")
+    assert code == 1 and "can't reach the API" in err
+
+
+class CtrlC:
+    """Ctrl-C for real: SIGINT to this process (Python raises it in the main thread, inside the command).
+    It is sent only while the command still runs, and ignored once the command has returned, so a
+    command that ended early can never interrupt pytest itself."""
+
+    def __init__(self, after: float, before=None) -> None:
+        self.running = threading.Event()
+        self.running.set()
+
+        def fire() -> None:
+            if before:
+                before()
+            deadline = time.monotonic() + after
+            while time.monotonic() < deadline and self.running.is_set():
+                time.sleep(0.05)
+            if self.running.is_set():
+                os.kill(os.getpid(), signal.SIGINT)
+
+        self.timer = threading.Timer(0.5, fire)
+        self.timer.start()
+
+    def done(self) -> None:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.running.clear()
+        self.timer.join()
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_executions_follow_prints_new_attempts_until_ctrl_c(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    with Receiver() as receiver:
+        hook = client.call("POST", "/hooks", {"name": "f", "url": receiver.url, "on": "lead.*"})
+        ctrl_c = CtrlC(3, lambda: client.call("POST", "/events", {"type": "lead.updated", "data": {}}))
+        code, out, err = cli("hooks", "executions", hook["id"], "--follow", "--interval", "0.2", token=tenant_token)
+        ctrl_c.done()
+    assert code == 0 and "stopped" in err
+    assert "lead.updated" in out and "succeeded" in out
+
+
+def test_listen_registers_itself_verifies_and_cleans_up(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    publish = {"type": "CUSTOMER_CREATE", "data": {"id": "c1"}}
+    ctrl_c = CtrlC(4, lambda: (time.sleep(1), client.call("POST", "/events", publish)))
+    code, out, err = cli(
+        "listen", "--port", "0", "--register", "--on", "CUSTOMER_*", "--status", "500", token=tenant_token
+    )
+    ctrl_c.done()
+    assert code == 0 and "registered hook" in err and "deleted hook" in err
+    assert "CUSTOMER_CREATE" in out and "signature: valid" in out and "answered 500" in out
+    assert "attempt=1" in out and "attempt=2" in out  # answering 500 made Hookwire retry
+    assert '"id": "c1"' in out  # pretty body
+    assert client.call("GET", "/hooks")["items"] == []
+
+
+def test_listen_forwards_and_explains_bad_signatures(runtime, cli, tenant_token) -> None:
+    port = free_port()
+    with Receiver() as upstream:
+        client = HookwireClient(runtime.url, tenant_token)
+        hook = client.call("POST", "/hooks", {"name": "fw", "url": f"http://127.0.0.1:{port}/", "on": "lead.deleted"})
+        test_path = f"/hooks/{hook['id']}/test"
+        ctrl_c = CtrlC(4, lambda: (time.sleep(1), client.call("POST", test_path, {"type": "lead.deleted"})))
+        wrong_secret = signing.generate_secret()
+        code, out, _ = cli(
+            "--json", "listen", "--port", str(port), "--secret", wrong_secret, "--forward-to", upstream.url,
+            token=tenant_token,
+        )  # fmt: skip
+        ctrl_c.done()
+    record = json.loads(out.splitlines()[0])
+    assert code == 0 and record["signature_valid"] is False and "wrong secret" in record["signature"]
+    assert record["answered"] == 200 and len(upstream.deliveries) == 1
+
+
+def test_verify_says_why(cli, monkeypatch) -> None:
+    import io
+
+    secret, body, now = signing.generate_secret(), b'{"id":"evt_1"}', int(time.time())
+    headers = ["--header", "webhook-id: evt_1", "--header", f"webhook-timestamp: {now}"]
+    headers += ["--header", f"webhook-signature: {signing.signature_header([secret], 'evt_1', now, body)}"]
+
+    def verify(payload: bytes, *extra: str) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(payload)))
+        return cli("verify", *extra, url=None)
+
+    code, out, _ = verify(body, "--secret", secret, *headers)
+    assert code == 0 and "valid: signature valid" in out
+    code, out, _ = verify(body + b" ", "--secret", secret, *headers)
+    assert code == 1 and "body was changed" in out
+    code, out, _ = verify(body, "--secret", signing.generate_secret(), *headers)
+    assert code == 1 and "wrong secret" in out
+    code, out, _ = verify(body, "--secret", secret, *headers, "--now", str(now + 3600))
+    assert code == 1 and "stale timestamp" in out
+    code, out, _ = verify(body, "--secret", secret, "--header", "webhook-id: evt_1")
+    assert code == 1 and "missing header" in out
