@@ -52,15 +52,8 @@ class TableSpec:
 # every access path is a GetItem or a Query on `pk`, never a Scan.
 SUBSCRIPTIONS_TABLE = TableSpec(partition_key="pk", sort_key="sk", ttl_attribute="expires_at")
 
-# One item per delivery attempt. The GSI answers "every execution of this event" for GET /events/{id}.
-EXECUTIONS_TABLE = TableSpec(
-    partition_key="pk",
-    sort_key="sk",
-    ttl_attribute="expires_at",
-    index_name="by_event",
-    index_partition_key="event_pk",
-    index_sort_key="event_sk",
-)
+# One item per delivery attempt, under its hook; no index (see functions/common/dal/executions.py).
+EXECUTIONS_TABLE = TableSpec(partition_key="pk", sort_key="sk", ttl_attribute="expires_at")
 
 
 @dataclass(frozen=True)

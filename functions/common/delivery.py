@@ -130,7 +130,7 @@ def record_attempt(
     else:
         status = ExecutionStatus.FAILED
     execution = Execution(
-        id=ids.new_id("exe"),
+        id=ids.execution_id(event.id, event.created_at),
         hook_id=hook.id,
         tenant_id=hook.tenant_id,
         event_id=event.id,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
+from datetime import datetime
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -28,3 +30,21 @@ def new_id(prefix: str) -> str:
 
 def random_token(prefix: str, nbytes: int = 32) -> str:
     return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def event_group(event_id: str, event_created_at: datetime) -> str:
+    """16 characters shared by every execution of one event: the event's publish time (so executions sort
+    by event), then a hash of its id (so one event's executions sit together under a hook)."""
+    digest = int.from_bytes(hashlib.sha256(event_id.encode()).digest()[:4], "big")
+    return _encode(int(event_created_at.timestamp() * 1000), 10) + _encode(digest, 6)
+
+
+def execution_id(event_id: str, event_created_at: datetime) -> str:
+    """`exe_` + the event's group + a sortable id: under a hook, one event's executions are adjacent and in
+    attempt order, so both the hook's history and one event's attempts are one key-range read."""
+    return f"exe_{event_group(event_id, event_created_at)}{sortable_id()}"
+
+
+def skipped_execution_id(event_id: str, event_created_at: datetime, attempt: int) -> str:
+    """Deterministic, so a redelivered batch records a skipped attempt once; sorts after the event's sends."""
+    return f"exe_{event_group(event_id, event_created_at)}skip{attempt:03d}"

@@ -104,6 +104,7 @@ class Event(BaseModel):
     created_at: datetime
     fanout_hooks: list[str] | None = None
     fanned_out_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, description="The events-queue message that fans it out")
 
 
 class Execution(BaseModel):

@@ -23,7 +23,7 @@ from functions.common.observability import logger, metrics, tracer
 from functions.common.rawjson import raw_member
 from functions.common.settings import fanout_settings
 from functions.common.timeutil import utcnow
-from functions.fanout.logic import FanoutDeps, TenantHooks, fan_out
+from functions.fanout.logic import FanoutDeps, Routes, fan_out
 
 
 def build_deps() -> FanoutDeps:
@@ -36,14 +36,14 @@ def build_deps() -> FanoutDeps:
 
 
 def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
-    hooks = TenantHooks(deps.subscriptions)
+    routes = Routes(deps.subscriptions)
 
     def handle(record: SQSRecord) -> None:
         try:
             message = EventMessage.model_validate_json(record.body)
         except ValidationError as exc:
             raise PermanentMessageError(f"unparseable events message {record.message_id}") from exc
-        queued = fan_out(message, deps, hooks, utcnow(), raw_member(record.body, "data"), record.message_id)
+        queued = fan_out(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
         metrics.add_metric(name=names.DELIVERIES_QUEUED, unit=MetricUnit.Count, value=queued)
 
     return process_partial_response(event=event, record_handler=handle, processor=BatchProcessor(EventType.SQS))

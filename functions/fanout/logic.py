@@ -10,13 +10,10 @@ from functions.common import ids
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.errors import PermanentMessageError
-from functions.common.matching import matches_any
 from functions.common.models import (
     DeliveryMessage,
     Event,
     EventMessage,
-    Hook,
-    HookStatus,
 )
 from functions.common.observability import logger
 
@@ -29,25 +26,19 @@ class FanoutDeps:
 
 
 @dataclass
-class TenantHooks:
-    """Hooks per tenant for one SQS batch: at most one Query per tenant per batch, never a scan."""
+class Routes:
+    """The routing index for one SQS batch: one lookup per (tenant, event type) per batch, reading only the
+    hooks that listen to that type (and the tenant's glob hooks), never all of a tenant's hooks."""
 
     subscriptions: SubscriptionsRepository
-    cache: dict[str, list[Hook]] = field(default_factory=dict)
+    cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
-    def of(self, tenant_id: str) -> list[Hook]:
-        if tenant_id not in self.cache:
-            self.cache[tenant_id], _ = self.subscriptions.list_hooks(tenant_id)
-        return self.cache[tenant_id]
-
-
-def matching_hooks(hooks: list[Hook], event_type: str, only: list[str] | None = None) -> list[Hook]:
-    """Active hooks whose `on` matches. Paused and disabled hooks get nothing."""
-    return [
-        hook
-        for hook in hooks
-        if hook.status is HookStatus.ACTIVE and matches_any(hook.on, event_type) and (only is None or hook.id in only)
-    ]
+    def of(self, tenant_id: str, event_type: str) -> list[str]:
+        """Ids of the active hooks whose `on` matches. Paused and disabled hooks have no routes."""
+        key = (tenant_id, event_type)
+        if key not in self.cache:
+            self.cache[key] = self.subscriptions.route(tenant_id, event_type)
+        return self.cache[key]
 
 
 def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
@@ -98,7 +89,7 @@ def resolve_event(
 def fan_out(
     message: EventMessage,
     deps: FanoutDeps,
-    hooks: TenantHooks,
+    routes: Routes,
     now: datetime,
     raw_data: str | None = None,
     message_id: str = "",
@@ -111,15 +102,16 @@ def fan_out(
     event = resolve_event(message, raw_data, message_id, deps, now)
     if event is None:
         return 0
-    targets = matching_hooks(hooks.of(event.tenant_id), event.type, message.hook_ids if message.replay else None)
+    only = message.hook_ids if message.replay else None
+    targets = [hook_id for hook_id in routes.of(event.tenant_id, event.type) if only is None or hook_id in only]
     deliveries = [
         OutgoingMessage(
-            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook.id, event_id=event.id).model_dump_json()
+            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
         )
-        for hook in targets
+        for hook_id in targets
     ]
     deps.deliveries.send_many(deliveries)
-    hook_ids = sorted({*(event.fanout_hooks or []), *(hook.id for hook in targets)})
+    hook_ids = sorted({*(event.fanout_hooks or []), *targets})
     deps.subscriptions.mark_fanned_out(event, hook_ids, now)
     logger.info(
         "event fanned out",

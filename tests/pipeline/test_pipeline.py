@@ -141,21 +141,31 @@ def test_unparseable_and_invalid_messages_end_in_the_dlq(api, tenant, pipeline, 
     assert pipeline.dlq_depths() == (2, 1)
 
 
-def test_fanout_uses_one_query_per_tenant_per_batch(api, tenant, pipeline, receiver, aws_env) -> None:
+def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_hooks(
+    api, tenant, pipeline, receiver, aws_env
+) -> None:
     from unittest.mock import patch
 
     from functions.common.dal.subscriptions import SubscriptionsRepository
 
+    # Given three hooks on lead.* and two on other types, and five lead.created events
     token = tenant["token"]
     for _ in range(3):
         create_hook(api, token, receiver.url, on="lead.*")
+    create_hook(api, token, receiver.url, on="deal.created")
+    create_hook(api, token, receiver.url, on=["deal.deleted", "lead.created"], status="paused")
     for index in range(5):
         publish(api, token, "lead.created", {"n": index})
-    with patch.object(
-        SubscriptionsRepository, "list_hooks", autospec=True, side_effect=SubscriptionsRepository.list_hooks
-    ) as spy:
+    # When fanout takes the batch
+    with (
+        patch.object(
+            SubscriptionsRepository, "route", autospec=True, side_effect=SubscriptionsRepository.route
+        ) as route,
+        patch.object(SubscriptionsRepository, "list_hooks", autospec=True) as list_hooks,
+    ):
         pipeline.fanout.poll_once(0)
-    assert spy.call_count == 1
+    # Then it looked the routes up once, never listed the tenant's hooks, and only active matches receive
+    assert route.call_count == 1 and list_hooks.call_count == 0
     pipeline.run_until_quiet()
     assert len(receiver.deliveries) == 15
 

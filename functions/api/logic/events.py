@@ -111,7 +111,7 @@ def get_event(
 ) -> EventDetail:
     event = _get_event(tenant_id, event_id, subscriptions, now)
     by_hook: dict[str, list[Execution]] = {hook_id: [] for hook_id in event.fanout_hooks or []}
-    for execution in executions.list_for_event(event.id):
+    for execution in executions.list_for_event(event.id, event.created_at, event.fanout_hooks or []):
         if execution.tenant_id == tenant_id:
             by_hook.setdefault(execution.hook_id, []).append(execution)
     return EventDetail(

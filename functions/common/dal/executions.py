@@ -1,16 +1,25 @@
 """The executions table: one item per delivery attempt, expiring through TTL.
 
-pk = HOOK#{hook_id}, sk = EXEC#{execution_id} (sortable id: newest first is a reverse Query).
-GSI `by_event`: event_pk = EVENT#{event_id}, event_sk = {hook_id}#{execution_id}.
+pk = HOOK#{hook_id}, sk = {execution_id}. An execution id starts with its event's group (the event's
+publish time and a hash of its id, `ids.event_group`), so under a hook:
+- the history, newest first, is a reverse Query of the hook's partition;
+- one event's attempts are adjacent: GET /events/{id} reads them with one `begins_with` Query per hook the
+  event went to. No GSI, so an attempt costs exactly one write.
+
+The item is kept small enough that a successful attempt is one write unit: the record is one compact
+JSON document without defaults, without the fields the keys hold, and without the request headers
+Hookwire sets to constant or derivable values; the body sent is never stored (it is rebuilt from the
+event).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from functions.common import contract
+from functions.common import contract, ids
 from functions.common.dal import dynamo
 from functions.common.dal.clients import AwsClients, aws
 from functions.common.dal.dynamo import Item, n, s
@@ -18,10 +27,16 @@ from functions.common.models import Execution
 from functions.common.timeutil import epoch_seconds
 
 _SPEC = contract.EXECUTIONS_TABLE
+_IN_KEYS_OR_ATTRIBUTES = {"id", "hook_id", "status", "event_type"}
 
 
 def _hook_pk(hook_id: str) -> str:
     return f"HOOK#{hook_id}"
+
+
+def _derived_request_headers(execution: Execution) -> dict[str, str]:
+    """Request headers every attempt of this event carries: not stored, put back when read."""
+    return {"content-type": "application/json", "user-agent": contract.USER_AGENT, "webhook-id": execution.event_id}
 
 
 class ExecutionsRepository:
@@ -36,16 +51,32 @@ class ExecutionsRepository:
 
     def _item(self, execution: Execution) -> Item:
         expires = epoch_seconds(execution.created_at + timedelta(days=self.retention_days))
+        derived = _derived_request_headers(execution)
+        headers = {k: v for k, v in execution.request_headers.items() if derived.get(k) != v}
+        doc = execution.model_copy(update={"request_headers": headers}).model_dump_json(
+            exclude=_IN_KEYS_OR_ATTRIBUTES, exclude_defaults=True
+        )
         return {
             _SPEC.partition_key: s(_hook_pk(execution.hook_id)),
-            _SPEC.sort_key: s(f"EXEC#{execution.id}"),
-            _SPEC.index_partition_key: s(f"EVENT#{execution.event_id}"),
-            _SPEC.index_sort_key: s(f"{execution.hook_id}#{execution.id}"),
+            _SPEC.sort_key: s(execution.id),
             "status": s(execution.status.value),
             "event_type": s(execution.event_type),
-            "doc": s(execution.model_dump_json()),
+            "doc": s(doc),
             _SPEC.ttl_attribute: n(expires),
         }
+
+    @staticmethod
+    def _execution(item: Item) -> Execution:
+        values = json.loads(item["doc"]["S"])
+        values.update(
+            id=item[_SPEC.sort_key]["S"],
+            hook_id=item[_SPEC.partition_key]["S"].removeprefix("HOOK#"),
+            status=item["status"]["S"],
+            event_type=item["event_type"]["S"],
+        )
+        execution = Execution.model_validate(values)
+        headers = {**_derived_request_headers(execution), **execution.request_headers}
+        return execution.model_copy(update={"request_headers": headers})
 
     def put(self, execution: Execution) -> None:
         dynamo.call(self._db.put_item, TableName=self.table, Item=self._item(execution))
@@ -57,10 +88,10 @@ class ExecutionsRepository:
         response = dynamo.call(
             self._db.get_item,
             TableName=self.table,
-            Key={"pk": s(_hook_pk(hook_id)), "sk": s(f"EXEC#{execution_id}")},
+            Key={_SPEC.partition_key: s(_hook_pk(hook_id)), _SPEC.sort_key: s(execution_id)},
         )
         item = response.get("Item")
-        return Execution.model_validate_json(item["doc"]["S"]) if item else None
+        return self._execution(item) if item else None
 
     def list_for_hook(
         self,
@@ -91,14 +122,18 @@ class ExecutionsRepository:
             names=names or None,
             filter_expression=" AND ".join(filters) or None,
         )
-        return [Execution.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
+        return [self._execution(i) for i in items], dynamo.encode_cursor(last)
 
-    def list_for_event(self, event_id: str) -> list[Execution]:
-        items = dynamo.query_all(
-            self._db,
-            self.table,
-            key_condition=f"{_SPEC.index_partition_key} = :pk",
-            values={":pk": s(f"EVENT#{event_id}")},
-            index=_SPEC.index_name,
-        )
-        return [Execution.model_validate_json(item["doc"]["S"]) for item in items]
+    def list_for_event(self, event_id: str, event_created_at: datetime, hook_ids: Sequence[str]) -> list[Execution]:
+        """Every execution of the event at the hooks it went to: one key-range Query per hook."""
+        group = f"exe_{ids.event_group(event_id, event_created_at)}"
+        found: list[Execution] = []
+        for hook_id in hook_ids:
+            items = dynamo.query_all(
+                self._db,
+                self.table,
+                key_condition="pk = :pk AND begins_with(sk, :group)",
+                values={":pk": s(_hook_pk(hook_id)), ":group": s(group)},
+            )
+            found.extend(e for e in map(self._execution, items) if e.event_id == event_id)
+        return found

@@ -6,12 +6,22 @@
 | token       | TOKEN#{sha256}    | TOKEN              |
 | token index | TENANT#{tenant}   | TOKEN#{token_id}   |
 | hook        | TENANT#{tenant}   | HOOK#{hook_id}     |
-| event       | TENANT#{tenant}   | EVENT#{event_id}   |
+| route       | ROUTE#{tenant}#{type} | {hook_id}      |
+| glob route  | ROUTE#{tenant}#*  | {hook_id}          |
+| event       | EVENT#{tenant}#{event_id} | EVENT      |
 | event type  | EVENT_TYPES       | TYPE#{type}        |
 
 Every read is a GetItem, a BatchGetItem or a Query on one partition; nothing scans.
 Records are stored as a JSON document (`doc`) next to their keys; hooks carry a `version` for
 optimistic locking, because the API and the deliver function both update them.
+
+No per-event write lands on a per-tenant key: each event is its own partition (written once by the
+publish and once when fanned out). Per-tenant keys take only the writes of hook and token changes.
+
+Routes are fan-out's index: one item per (tenant, exact event type) an active hook listens to, and one
+item per active hook with globs, under the tenant's glob key. Routing an event reads the hooks listening
+to its exact type plus the tenant's glob hooks, never the hooks listening to other types. They are written
+with the hook (in one transaction when the change fits in one) and exist only for active hooks.
 """
 
 from __future__ import annotations
@@ -27,19 +37,47 @@ from functions.common.dal import dynamo
 from functions.common.dal.clients import AwsClients, aws
 from functions.common.dal.dynamo import Item, n, s
 from functions.common.errors import Conflict, DependencyFailure, NotFound
-from functions.common.models import Event, EventType, Hook, Tenant, TokenRecord
+from functions.common.matching import entry_matches, is_glob
+from functions.common.models import Event, EventType, Hook, HookStatus, Tenant, TokenRecord
 from functions.common.timeutil import epoch_seconds
 
 TENANTS_PK = "TENANTS"
 EVENT_TYPES_PK = "EVENT_TYPES"
 _MAX_LOCK_RETRIES = 5
-_UNCLAIMED_OR_MINE = (
-    "attribute_exists(pk) AND expires_at > :now AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
-)
+_UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
+
+
+GLOB_ROUTE = "*"
+EVENT_SK = "EVENT"
+_TRANSACTION_LIMIT = 100
 
 
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
+
+
+def event_key(tenant_id: str, event_id: str) -> Item:
+    return {"pk": s(f"EVENT#{tenant_id}#{event_id}"), "sk": s(EVENT_SK)}
+
+
+def route_pk(tenant_id: str, event_type: str) -> str:
+    return f"ROUTE#{tenant_id}#{event_type}"
+
+
+def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
+    """The routing items of `hook`, by (pk, sk): none unless it is active."""
+    if hook.status is not HookStatus.ACTIVE:
+        return {}
+    items: dict[tuple[str, str], Item] = {}
+    for entry in hook.on:
+        if not is_glob(entry):
+            pk = route_pk(hook.tenant_id, entry)
+            items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id)}
+    globs = sorted(entry for entry in hook.on if is_glob(entry))
+    if globs:
+        pk = route_pk(hook.tenant_id, GLOB_ROUTE)
+        items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), "globs": {"SS": globs}}
+    return items
 
 
 def _condition_failed(exc: ClientError) -> bool:
@@ -116,6 +154,9 @@ class SubscriptionsRepository:
             values={":pk": s(tenant_pk(tenant_id))},
         )
         deletes: list[Item] = []
+        self._delete_routes(
+            Hook.model_validate_json(item["doc"]["S"]) for item in owned if item["sk"]["S"].startswith("HOOK#")
+        )
         for item in owned:
             sk = item["sk"]["S"]
             if sk.startswith(("TOKEN#", "HOOK#")):
@@ -210,8 +251,47 @@ class SubscriptionsRepository:
             "version": n(version),
         }
 
+    def _write_hook(self, hook_put: Item, old: Hook | None, new: Hook) -> bool:
+        """Write a hook (`hook_put` is a PutItem's arguments, with its condition) and the routing items that
+        changed. False when the condition failed. One transaction when it fits in one; a hook with more
+        routes than that has them written right after it."""
+        old_routes = route_items(old) if old else {}
+        new_routes = route_items(new)
+        changes: list[Item] = [
+            {"Delete": {"TableName": self.table, "Key": {"pk": s(pk), "sk": s(sk)}}}
+            for pk, sk in old_routes.keys() - new_routes.keys()
+        ]
+        changes += [
+            {"Put": {"TableName": self.table, "Item": item}}
+            for key, item in new_routes.items()
+            if old_routes.get(key) != item
+        ]
+        if not changes or len(changes) >= _TRANSACTION_LIMIT:
+            if not self._conditional_put(hook_put):
+                return False
+            dynamo.batch_write(self._db, self.table, [_as_batch_request(change) for change in changes])
+            return True
+        try:
+            self._db.transact_write_items(TransactItems=[{"Put": {"TableName": self.table, **hook_put}}, *changes])
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise DependencyFailure(f"TransactWriteItems failed: {exc.response['Error'].get('Code')}") from exc
+        return True
+
+    def _conditional_put(self, hook_put: Item) -> bool:
+        try:
+            self._db.put_item(TableName=self.table, **hook_put)
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise DependencyFailure(f"PutItem failed: {exc.response['Error'].get('Code')}") from exc
+        return True
+
     def create_hook(self, hook: Hook) -> None:
-        if not self._put_new(self._hook_item(hook, 1)):
+        put = {"Item": self._hook_item(hook, 1), "ConditionExpression": "attribute_not_exists(pk)"}
+        if not self._write_hook(put, None, hook):
             raise Conflict(f"hook {hook.id} already exists", field="id")
 
     def _get_hook_item(self, tenant_id: str, hook_id: str) -> tuple[Hook, int] | None:
@@ -248,6 +328,21 @@ class SubscriptionsRepository:
             )
         return [Hook.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
 
+    def route(self, tenant_id: str, event_type: str) -> list[str]:
+        """Ids of the tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the
+        glob routes that match. Hooks listening to other exact types are never read."""
+        exact = dynamo.query_all(
+            self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, event_type))}
+        )
+        globs = dynamo.query_all(
+            self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, GLOB_ROUTE))}
+        )
+        matched = {item["sk"]["S"] for item in exact}
+        matched.update(
+            item["sk"]["S"] for item in globs if any(entry_matches(g, event_type) for g in item["globs"]["SS"])
+        )
+        return sorted(matched)
+
     def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
         """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.
 
@@ -261,30 +356,38 @@ class SubscriptionsRepository:
             updated = change(hook)
             if updated is None:
                 return hook
-            try:
-                self._db.put_item(
-                    TableName=self.table,
-                    Item=self._hook_item(updated, version + 1),
-                    ConditionExpression="version = :version",
-                    ExpressionAttributeValues={":version": n(version)},
-                )
-            except ClientError as exc:
-                if _condition_failed(exc):
-                    continue
-                raise DependencyFailure(f"PutItem failed: {exc.response['Error'].get('Code')}") from exc
-            return updated
+            put = {
+                "Item": self._hook_item(updated, version + 1),
+                "ConditionExpression": "version = :version",
+                "ExpressionAttributeValues": {":version": n(version)},
+            }
+            if self._write_hook(put, hook, updated):
+                return updated
         raise Conflict(f"hook {hook_id} is being changed concurrently; try again", field="id")
 
     def delete_hook(self, tenant_id: str, hook_id: str) -> bool:
-        return self._delete(tenant_pk(tenant_id), f"HOOK#{hook_id}")
+        response = dynamo.call(
+            self._db.delete_item,
+            TableName=self.table,
+            Key={"pk": s(tenant_pk(tenant_id)), "sk": s(f"HOOK#{hook_id}")},
+            ReturnValues="ALL_OLD",
+        )
+        if "Attributes" not in response:
+            return False
+        self._delete_routes([Hook.model_validate_json(response["Attributes"]["doc"]["S"])])
+        return True
+
+    def _delete_routes(self, hooks: Iterable[Hook]) -> None:
+        keys = [key for hook in hooks for key in route_items(hook)]
+        requests = [{"DeleteRequest": {"Key": {"pk": s(pk), "sk": s(sk)}}} for pk, sk in keys]
+        dynamo.batch_write(self._db, self.table, requests)
 
     # --- events --------------------------------------------------------------------------------
     def _event_item(self, event: Event, retention_days: int) -> Item:
         expires = epoch_seconds(event.created_at + timedelta(days=retention_days))
         return {
-            "pk": s(tenant_pk(event.tenant_id)),
-            "sk": s(f"EVENT#{event.id}"),
-            "doc": s(event.model_dump_json(exclude={"data"})),
+            **event_key(event.tenant_id, event.id),
+            "doc": s(event.model_dump_json(include={"id", "tenant_id", "type", "created_at"})),
             "data": s(event.data),
             "expires_at": n(expires),
         }
@@ -301,10 +404,21 @@ class SubscriptionsRepository:
 
     @staticmethod
     def _event_from_item(item: Item) -> Event:
-        return Event.model_validate_json(item["doc"]["S"][:-1] + ',"data":' + json.dumps(item["data"]["S"]) + "}")
+        event = Event.model_validate_json(item["doc"]["S"][:-1] + ',"data":' + json.dumps(item["data"]["S"]) + "}")
+        fanned_out_at = item.get("fanned_out_at", {}).get("S")
+        return event.model_copy(
+            update={
+                "fanout_hooks": sorted(item["fanout_hooks"]["SS"]) if "fanout_hooks" in item else None,
+                "fanned_out_at": datetime.fromisoformat(fanned_out_at) if fanned_out_at else None,
+                "claimed_by": item.get("claimed_by", {}).get("S"),
+            }
+        )
 
-    def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
-        item = self._get(tenant_pk(tenant_id), f"EVENT#{event_id}")
+    def _get_event_item(self, tenant_id: str, event_id: str, now: datetime | None, consistent: bool) -> Event | None:
+        response = dynamo.call(
+            self._db.get_item, TableName=self.table, Key=event_key(tenant_id, event_id), ConsistentRead=consistent
+        )
+        item = response.get("Item")
         if not item:
             return None
         # TTL deletion lags by up to days; an expired event is treated as gone.
@@ -312,46 +426,54 @@ class SubscriptionsRepository:
             return None
         return self._event_from_item(item)
 
+    def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
+        return self._get_event_item(tenant_id, event_id, now, consistent=False)
+
     def get_events(self, keys: Iterable[tuple[str, str]]) -> dict[str, Event]:
-        items = dynamo.batch_get(
-            self._db,
-            self.table,
-            ({"pk": s(tenant_pk(tenant_id)), "sk": s(f"EVENT#{event_id}")} for tenant_id, event_id in keys),
-        )
+        items = dynamo.batch_get(self._db, self.table, (event_key(tenant_id, event_id) for tenant_id, event_id in keys))
         events = (self._event_from_item(item) for item in items)
         return {event.id: event for event in events}
 
     def delete_event(self, tenant_id: str, event_id: str) -> None:
-        self._delete(tenant_pk(tenant_id), f"EVENT#{event_id}")
+        dynamo.call(self._db.delete_item, TableName=self.table, Key=event_key(tenant_id, event_id))
 
     def claim_fanout(self, tenant_id: str, event_id: str, claimant: str, now: datetime) -> Event | None:
-        """One events-queue message wins the right to fan an event out; its own redeliveries keep it.
+        """The event, when `claimant` may fan it out: it is retained and no other message fanned it out.
 
-        `claimant` is the SQS message id, which stays the same when SQS redelivers that message. Returns
-        the (unexpired) event to the winner, in the same call; None to a second message for the same event
-        (a retried publish re-enqueues) or when the event is gone.
+        `claimant` is the SQS message id, which stays the same when SQS redelivers that message. This is a
+        read; `mark_fanned_out` records the claim together with the hooks, so fan-out writes the event
+        once. None to a second message for the same event (a retried publish re-enqueues) or when the event
+        is gone. Two messages for one event racing each other may both send (receivers see one webhook-id
+        twice, which at-least-once delivery allows); only one of them is recorded.
         """
+        event = self._get_event_item(tenant_id, event_id, now, consistent=True)
+        if event is None or event.claimed_by not in (None, claimant):
+            return None
+        return event.model_copy(update={"claimed_by": claimant})
+
+    def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
+        """Record that `event.claimed_by` fanned the event out to `hook_ids` (one write of the event)."""
+        values: Item = {":now": s(now.isoformat()), ":claimant": s(event.claimed_by or "")}
+        # A replay of an event no message has claimed yet must leave the claim to that message.
+        update = "SET fanned_out_at = :now" + (", claimed_by = :claimant" if event.claimed_by else "")
+        if hook_ids:
+            update += ", fanout_hooks = :hooks"
+            values[":hooks"] = {"SS": sorted(set(hook_ids))}
         try:
-            response = self._db.update_item(
+            self._db.update_item(
                 TableName=self.table,
-                Key={"pk": s(tenant_pk(tenant_id)), "sk": s(f"EVENT#{event_id}")},
-                UpdateExpression="SET claimed_by = :claimant",
+                Key=event_key(event.tenant_id, event.id),
+                UpdateExpression=update,
                 ConditionExpression=_UNCLAIMED_OR_MINE,
-                ExpressionAttributeValues={":claimant": s(claimant), ":now": n(epoch_seconds(now))},
-                ReturnValues="ALL_NEW",
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if _condition_failed(exc):
-                return None
+                return  # another message fanned it out first (or the event is gone): its record stands
             raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
-        return self._event_from_item(response["Attributes"])
 
-    def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
-        updated = event.model_copy(update={"fanout_hooks": hook_ids, "fanned_out_at": now})
-        dynamo.call(
-            self._db.update_item,
-            TableName=self.table,
-            Key={"pk": s(tenant_pk(event.tenant_id)), "sk": s(f"EVENT#{event.id}")},
-            UpdateExpression="SET doc = :doc",
-            ExpressionAttributeValues={":doc": s(updated.model_dump_json(exclude={"data"}))},
-        )
+
+def _as_batch_request(change: Item) -> Item:
+    if "Delete" in change:
+        return {"DeleteRequest": {"Key": change["Delete"]["Key"]}}
+    return {"PutRequest": {"Item": change["Put"]["Item"]}}
