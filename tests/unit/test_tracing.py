@@ -46,3 +46,16 @@ def test_each_outbound_request_is_a_subsegment_of_the_invocation() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "['connection', 'connection', 'connection']" in result.stdout
     assert "['## webhook POST'] 3" in result.stdout
+
+
+def test_with_tracing_off_no_handler_imports_the_xray_sdk() -> None:
+    """Given tracing off, when every handler is imported, then the X-Ray SDK's core was never loaded
+    (it costs tens of milliseconds of each cold start)."""
+    script = (
+        "import sys, functions.api.handler, functions.fanout.handler, functions.deliver.handler\n"
+        "from functions.common.observability import tracer\n"
+        "print(tracer.disabled, 'aws_xray_sdk.core' in sys.modules)"
+    )
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "False"], result.stderr

@@ -27,6 +27,7 @@ with the hook (in one transaction when the change fits in one) and exist only fo
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,8 @@ _UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by)
 GLOB_ROUTE = "*"
 EVENT_SK = "EVENT"
 _TRANSACTION_LIMIT = 100
+EVENT_TYPE_CACHE_SECONDS = 5.0
+_event_types: dict[tuple[str, str], tuple[float, EventType | None]] = {}
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -216,6 +219,7 @@ class SubscriptionsRepository:
 
     # --- event types ---------------------------------------------------------------------------
     def put_event_types(self, event_types: Iterable[EventType]) -> None:
+        _event_types.clear()
         requests = [
             {
                 "PutRequest": {
@@ -231,14 +235,22 @@ class SubscriptionsRepository:
         dynamo.batch_write(self._db, self.table, requests)
 
     def get_event_type(self, type_name: str) -> EventType | None:
+        """Read through a per-container cache: every publish checks its type, and the catalogue changes
+        rarely. A change made elsewhere is seen within EVENT_TYPE_CACHE_SECONDS; here at once."""
+        cached = _event_types.get((self.table, type_name))
+        if cached is not None and time.monotonic() - cached[0] < EVENT_TYPE_CACHE_SECONDS:
+            return cached[1]
         item = self._get(EVENT_TYPES_PK, f"TYPE#{type_name}")
-        return EventType.model_validate_json(item["doc"]["S"]) if item else None
+        event_type = EventType.model_validate_json(item["doc"]["S"]) if item else None
+        _event_types[(self.table, type_name)] = (time.monotonic(), event_type)
+        return event_type
 
     def list_event_types(self) -> list[EventType]:
         items = dynamo.query_all(self._db, self.table, key_condition="pk = :pk", values={":pk": s(EVENT_TYPES_PK)})
         return [EventType.model_validate_json(item["doc"]["S"]) for item in items]
 
     def delete_event_type(self, type_name: str) -> bool:
+        _event_types.clear()
         return self._delete(EVENT_TYPES_PK, f"TYPE#{type_name}")
 
     # --- hooks ---------------------------------------------------------------------------------
