@@ -308,8 +308,10 @@ def main() -> None:
             pricing.eventbridge_usd_per_million_deliveries(hooks), 3
         )
         results["per_hooks_per_event"][str(hooks)] = scenario
+        print(json.dumps({f"{hooks} hooks per event": scenario}), file=sys.stderr, flush=True)
     if args.routing_hooks:
         results["routing"] = routing(args.routing_hooks, 10, 20)
+        print(json.dumps({"routing": results["routing"]}), file=sys.stderr, flush=True)
     results["import_time"] = import_times()
     text = json.dumps(results, indent=2)
     print(text)
