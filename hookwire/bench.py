@@ -233,19 +233,19 @@ def routing(total_hooks: int, matching: int, events: int) -> dict[str, Any]:
         assert runtime.resources
         repository = SubscriptionsRepository(runtime.resources.subscriptions_table)
         now = datetime.now(UTC)
-        others = ("customer.created", "invoice.paid", "lead.created")
-        for index in range(total_hooks - matching):
-            repository.create_hook(
-                Hook(
-                    id=f"hk_other{index:05d}",
-                    tenant_id=tenant_id,
-                    name=f"other {index}",
-                    url=receiver.url,
-                    on=[others[index % len(others)]],
-                    created_at=now,
-                    updated_at=now,
-                )
+        others = ("deal.created", "invoice.paid", "lead.created")
+        repository.import_hooks(
+            Hook(
+                id=f"hk_other{index:05d}",
+                tenant_id=tenant_id,
+                name=f"other {index}",
+                url=receiver.url,
+                on=[others[index % len(others)]],
+                created_at=now,
+                updated_at=now,
             )
+            for index in range(total_hooks - matching)
+        )
         meter = _metered_clients(runtime)
         invocations, original_call = _time_invocations(meter)
         try:
@@ -264,7 +264,7 @@ def routing(total_hooks: int, matching: int, events: int) -> dict[str, Any]:
         "matching_hooks": matching,
         "events": events,
         "delivered": len(receiver.deliveries),
-        "fanout_read_units_per_event": round(meter.read_units.get(tables.subscriptions_table, 0.0) / events, 2),
+        "subscriptions_read_units_per_event": round(meter.read_units.get(tables.subscriptions_table, 0.0) / events, 2),
         "fanout_ms_per_event": round(invocations.billed_ms["fanout"] / events, 2),
     }
 

@@ -306,6 +306,16 @@ class SubscriptionsRepository:
         if not self._write_hook(put, None, hook):
             raise Conflict(f"hook {hook.id} already exists", field="id")
 
+    def import_hooks(self, hooks: Iterable[Hook]) -> None:
+        """Bulk-load new hooks with their routes in batched writes (25 items a call, unconditional: the
+        caller guarantees the ids are new)."""
+        requests = [
+            {"PutRequest": {"Item": item}}
+            for hook in hooks
+            for item in (self._hook_item(hook, 1), *route_items(hook).values())
+        ]
+        dynamo.batch_write(self._db, self.table, requests)
+
     def _get_hook_item(self, tenant_id: str, hook_id: str) -> tuple[Hook, int] | None:
         item = self._get(tenant_pk(tenant_id), f"HOOK#{hook_id}")
         if not item:
