@@ -14,8 +14,12 @@ RETRIES_SCHEDULED = "RetriesScheduled"
 HOOKS_DISABLED = "HooksDisabled"
 DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
 END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
+# Deliveries whose handling raised (a bug, a corrupt record, an AWS error on one item): each is recorded
+# as a failed execution of that delivery (or, if even that fails, redelivered alone), never the batch's.
+DELIVERY_ITEM_ERRORS = "DeliveryItemErrors"
 
-FAILURE_CLASSES = ("http_4xx", "http_5xx", "timeout", "connection", "ssrf")
+# request: the hook's URL or headers can't be sent as HTTP; internal: Hookwire failed handling the delivery.
+FAILURE_CLASSES = ("http_4xx", "http_5xx", "timeout", "connection", "ssrf", "request", "internal")
 
 
 def failure_metric(failure_class: str) -> str:
@@ -32,6 +36,7 @@ COUNTS = (
     DELIVERIES_EXHAUSTED,
     RETRIES_SCHEDULED,
     HOOKS_DISABLED,
+    DELIVERY_ITEM_ERRORS,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )
 TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)
@@ -42,7 +47,7 @@ def failure_class(status: int | None, transport_failure: str | None) -> str:
     """The reason class of a failed attempt. 3xx (redirect not followed) counts with 4xx: the receiver's
     configuration is wrong, not its health."""
     if status is None:
-        if transport_failure in ("timeout", "ssrf"):
+        if transport_failure in ("timeout", "ssrf", "request", "internal"):
             return transport_failure
         return "connection"  # refused, reset, DNS, TLS
     return "http_5xx" if status >= 500 else "http_4xx"

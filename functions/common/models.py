@@ -120,11 +120,14 @@ class Execution(BaseModel):
     test: bool = False
     response_status: int | None = None
     response_headers: dict[str, str] = Field(default_factory=dict)
+    response_headers_truncated: bool = False
     response_body: str | None = None
     response_body_truncated: bool = False
     duration_ms: int | None = None
     error: str | None = None
-    failure_class: str | None = Field(default=None, description="http_4xx, http_5xx, timeout, connection or ssrf")
+    failure_class: str | None = Field(
+        default=None, description="http_4xx, http_5xx, timeout, connection, ssrf, request or internal"
+    )
     next_attempt_at: datetime | None = None
     request_url: str | None = None
     request_headers: dict[str, str] = Field(default_factory=dict)

@@ -59,19 +59,19 @@ _DELIVERY_ENV = {
 }
 
 
-class ApiSettings(StorageSettings, DeliverySettings):
+class DeliverSettings(StorageSettings, DeliverySettings):
+    """What delivering needs; the api function delivers too (test deliveries), so it has all of this."""
+
     kms_key_id: str
-    events_queue_url: str
     deliveries_queue_url: str
+
+
+class ApiSettings(DeliverSettings):
+    events_queue_url: str
     admin_secret_arn: str
 
 
 class FanoutSettings(StorageSettings):
-    deliveries_queue_url: str
-
-
-class DeliverSettings(StorageSettings, DeliverySettings):
-    kms_key_id: str
     deliveries_queue_url: str
 
 

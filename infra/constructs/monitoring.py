@@ -106,6 +106,7 @@ class Monitoring(Construct):
                         names.DELIVERIES_EXHAUSTED,
                         names.RETRIES_SCHEDULED,
                         names.HOOKS_DISABLED,
+                        names.DELIVERY_ITEM_ERRORS,
                     )
                 ],
             ),
