@@ -8,7 +8,9 @@ from hookwire.local.runtime import LocalConfig, LocalRuntime
 
 @pytest.fixture(scope="package")
 def runtime() -> Iterator[LocalRuntime]:
-    started = LocalRuntime(LocalConfig(port=0, admin_token="e2e-admin-token", retry_schedule="1s,1s")).start()
+    started = LocalRuntime(
+        LocalConfig(port=0, admin_token="e2e-admin-token", retry_schedule="1s,1s", delivery_timeout_seconds=2)
+    ).start()
     yield started
     started.stop()
 
