@@ -84,8 +84,8 @@ def test_dns_rebinding_is_refused_at_connect_time(api, tenant, pipeline, receive
     monkeypatch.setattr(ssrf, "default_resolver", lambda host, _port: answers[host])
     monkeypatch.setenv("HOOKWIRE_ALLOWED_CIDRS", "")
     from functions.api.deps import api_deps
-    from functions.common.settings import reset_settings_cache
     from functions.common.delivery.factory import reset_shared_clients
+    from functions.common.settings import reset_settings_cache
 
     reset_settings_cache()
     api_deps.cache_clear()

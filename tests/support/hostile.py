@@ -5,6 +5,7 @@ Each behaviour gets the accepted connection and a stop event; it must return soo
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -110,11 +111,9 @@ class HostileServer:
             self._threads.append(thread)
 
     def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            try:
-                self.behaviour(connection, self.stop_event)
-            except OSError:
-                pass  # the client hung up (at its deadline, say): that is the point
+        # OSError: the client hung up (at its deadline, say), which is the point
+        with connection, contextlib.suppress(OSError):
+            self.behaviour(connection, self.stop_event)
 
     def start(self) -> HostileServer:
         self._accepting.start()

@@ -1,6 +1,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from functions.common.dal.executions import ExecutionsRepository
 from functions.common.delivery import (
     AttemptContext,
     Verdict,
@@ -9,7 +10,6 @@ from functions.common.delivery import (
     judge,
     record_attempt,
 )
-from functions.common.dal.executions import ExecutionsRepository
 from functions.common.http_client import RESPONSE_BODY_CAP, HttpResult, cap_headers
 from functions.common.models import Event, ExecutionStatus, Hook, HookSecret, HookStatus, PayloadFormat
 from functions.common.retry import RetrySchedule
