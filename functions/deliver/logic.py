@@ -25,9 +25,9 @@ from functions.common.delivery import (
     DeliverDeps,
     DeliveryKey,
     attempt,
-    attempt_outcome,
     hook_after_attempt,
     internal_failure,
+    record_attempt,
 )
 from functions.common.delivery.ports import DeliveryStore
 from functions.common.errors import DependencyFailure
@@ -166,7 +166,7 @@ def _fail(
     event_type = delivery.event.type if delivery.event else UNKNOWN_EVENT_TYPE
     key = DeliveryKey(message.tenant_id, message.hook_id, message.event_id, event_type)
     result = internal_failure(stage, exc, **delivery.ids)
-    outcome = attempt_outcome(key, None, result, delivery.context, deps.schedule, now, deps.rng)
+    outcome = record_attempt(key, None, result, delivery.context, deps.schedule, now, deps.rng)
     report.item_errors += 1
     report.sent += 1
     report.outcomes.append(outcome)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.delivery import (
     AttemptContext,
+    DeliveryKey,
     Verdict,
     build_request,
     hook_after_attempt,
@@ -87,7 +88,9 @@ def _attempt(status: int | None, attempt: int = 1, **context) -> ExecutionStatus
     request = build_request(hook, EVENT, NOW, [SECRET])
     result = HttpResult(status=status, duration_ms=5, error=None if status else "timed out")
     schedule = RetrySchedule.parse("5s,5m", jitter=0)
-    return record_attempt(hook, EVENT, request, result, AttemptContext(attempt, **context), schedule, NOW).execution
+    return record_attempt(
+        DeliveryKey.of(hook, EVENT), request, result, AttemptContext(attempt, **context), schedule, NOW
+    ).execution
 
 
 def test_failed_attempt_is_retrying_until_the_schedule_is_exhausted() -> None:
@@ -143,7 +146,7 @@ def test_the_largest_possible_execution_item_stays_far_below_dynamodbs_limit() -
     hook = make_hook(headers={f"X-{i}": "v" * 100 for i in range(20)})
     request = build_request(hook, EVENT, NOW, [SECRET])
     schedule = RetrySchedule.parse("5s", jitter=0)
-    execution = record_attempt(hook, EVENT, request, result, AttemptContext(1), schedule, NOW).execution
+    execution = record_attempt(DeliveryKey.of(hook, EVENT), request, result, AttemptContext(1), schedule, NOW).execution
     # When it is stored
     item = ExecutionsRepository("executions", 30)._item(execution)
     # Then the item is a small fraction of the 400 KB limit

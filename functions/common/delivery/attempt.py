@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.common.dal.secret_box import encryption_context
-from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, record_attempt
+from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, DeliveryKey, record_attempt
 from functions.common.delivery.ports import DeliveryStore, ExecutionLog, HttpSender, QueuePublisher, SecretOpener
 from functions.common.delivery.request import OutgoingRequest, build_request
 from functions.common.http_client import HttpResult
@@ -60,4 +60,4 @@ def attempt(hook: Hook, event: Event, context: AttemptContext, deps: DeliverDeps
     except Exception as exc:  # noqa: BLE001 - the per-delivery guard: nothing one hook does escapes its attempt
         ids = {"tenant_id": hook.tenant_id, "hook_id": hook.id, "event_id": event.id}
         result = internal_failure("sending", exc, **ids)
-    return record_attempt(hook, event, request, result, context, deps.schedule, now, deps.rng)
+    return record_attempt(DeliveryKey.of(hook, event), request, result, context, deps.schedule, now, deps.rng)

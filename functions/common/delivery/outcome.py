@@ -65,22 +65,6 @@ class AttemptOutcome:
     retry_delay: float | None  # seconds until the next attempt, None when there is none
 
 
-def record_attempt(
-    hook: Hook,
-    event: Event,
-    request: OutgoingRequest | None,
-    result: HttpResult,
-    context: AttemptContext,
-    schedule: RetrySchedule,
-    now: datetime,
-    rng: random.Random | None = None,
-) -> AttemptOutcome:
-    """The execution of one attempt. `request` is None when it could not even be built."""
-    return attempt_outcome(
-        DeliveryKey(hook.tenant_id, hook.id, event.id, event.type), request, result, context, schedule, now, rng
-    )
-
-
 @dataclass(frozen=True)
 class DeliveryKey:
     """Which delivery an execution belongs to; enough to record one when the hook or event can't be read."""
@@ -90,8 +74,12 @@ class DeliveryKey:
     event_id: str
     event_type: str
 
+    @classmethod
+    def of(cls, hook: Hook, event: Event) -> DeliveryKey:
+        return cls(hook.tenant_id, hook.id, event.id, event.type)
 
-def attempt_outcome(
+
+def record_attempt(
     key: DeliveryKey,
     request: OutgoingRequest | None,
     result: HttpResult,
@@ -100,6 +88,7 @@ def attempt_outcome(
     now: datetime,
     rng: random.Random | None = None,
 ) -> AttemptOutcome:
+    """The execution of one attempt. `request` is None when it could not even be built."""
     judgement = judge(result, now)
     retry_delay: float | None = None
     if judgement.verdict is Verdict.SUCCESS:
