@@ -62,7 +62,9 @@ def test_a_filtered_page_stops_reading_after_its_budget_and_keeps_a_cursor(aws_e
     # Given a small evaluation budget and no failed execution among the newest 30
     monkeypatch.setattr(dynamo, "MAX_EVALUATED_PER_PAGE", 10)
     repository = _repository(aws_env)
-    repository.put_many([_execution(i, ExecutionStatus.FAILED if i == 0 else ExecutionStatus.SUCCEEDED) for i in range(31)])
+    repository.put_many(
+        [_execution(i, ExecutionStatus.FAILED if i == 0 else ExecutionStatus.SUCCEEDED) for i in range(31)]
+    )
     # When failed executions are listed
     page, cursor = repository.list_for_hook("hook_list", 5, None, status="failed")
     # Then the page is short but not the end: following the cursors finds the old failure

@@ -7,9 +7,7 @@ from functions.common.models import Event, Execution, ExecutionStatus
 from tests.support.state_fakes import EventsFake, ExecutionsFake
 
 NOW = datetime(2026, 2, 1, 8, tzinfo=UTC)
-EVENT = Event(
-    id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", created_at=NOW, fanout_hooks=["hook_1"]
-)
+EVENT = Event(id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", created_at=NOW, fanout_hooks=["hook_1"])
 
 
 def _attempt(execution_id: str, minutes: int, status: ExecutionStatus, **fields) -> Execution:
@@ -47,4 +45,3 @@ def test_the_newest_attempt_wins_whatever_the_order_of_ids() -> None:
     newer = _attempt("exe_0000", 3, ExecutionStatus.FAILED, attempt=2, error="HTTP 500")
     # When / Then the newer one decides
     assert _state(older, newer).state == "failed"
-
