@@ -32,7 +32,7 @@ API_SUBSCRIPTIONS = (
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 
 

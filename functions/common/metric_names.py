@@ -11,6 +11,7 @@ DELIVERIES_SUCCEEDED = "DeliveriesSucceeded"
 DELIVERIES_FAILED = "DeliveriesFailed"  # attempts that did not succeed, whatever comes next
 DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no attempt left
 RETRIES_SCHEDULED = "RetriesScheduled"
+RETRIES_CANCELLED = "RetriesCancelled"  # automatic retries dropped: a manual retry had delivered the event
 HOOKS_DISABLED = "HooksDisabled"
 DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
 END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
@@ -31,6 +32,7 @@ COUNTS = (
     DELIVERIES_FAILED,
     DELIVERIES_EXHAUSTED,
     RETRIES_SCHEDULED,
+    RETRIES_CANCELLED,
     HOOKS_DISABLED,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )

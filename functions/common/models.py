@@ -104,6 +104,11 @@ class Event(BaseModel):
     created_at: datetime
     fanout_hooks: list[str] | None = None
     fanned_out_at: datetime | None = None
+    # Delivery state kept beside the event's document (never inside it, so the writers never race):
+    settled: dict[str, datetime] = Field(
+        default_factory=dict, exclude=True, description="hook id -> when a manual retry delivered it"
+    )
+    fanout_error: str | None = Field(default=None, exclude=True, description="why fan-out never happened")
 
 
 class Execution(BaseModel):

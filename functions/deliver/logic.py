@@ -33,6 +33,7 @@ from functions.common.models import (
 )
 from functions.common.observability import in_current_trace, logger
 from functions.common.retry import RetrySchedule
+from functions.deliver.settlement import drop_superseded_retries, settle_manual_successes
 
 
 @dataclass
@@ -108,6 +109,7 @@ def deliver_batch(messages: Sequence[DeliveryMessage], deps: DeliverDeps, now: d
 
     hooks = deps.subscriptions.get_hooks((m.tenant_id, m.hook_id) for m in due)
     events = deps.subscriptions.get_events((m.tenant_id, m.event_id) for m in due)
+    due = drop_superseded_retries(due, events)
     sendable: list[tuple[DeliveryMessage, Hook, Event]] = []
     executions: list[Execution] = []
     for message in due:
@@ -147,6 +149,7 @@ def deliver_batch(messages: Sequence[DeliveryMessage], deps: DeliverDeps, now: d
     # it never loses an attempt.
     deps.executions.put_many(executions)
     deps.deliveries.send_many(follow_ups)
+    settle_manual_successes(report.outcomes, deps.subscriptions, now)
     for hook in hook_changes.values():
         _apply_hook_change(deps.subscriptions, hook)
     return report

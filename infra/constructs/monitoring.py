@@ -105,6 +105,7 @@ class Monitoring(Construct):
                         names.DELIVERIES_FAILED,
                         names.DELIVERIES_EXHAUSTED,
                         names.RETRIES_SCHEDULED,
+                        names.RETRIES_CANCELLED,
                         names.HOOKS_DISABLED,
                     )
                 ],
