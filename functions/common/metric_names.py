@@ -13,6 +13,8 @@ DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no atte
 RETRIES_SCHEDULED = "RetriesScheduled"
 RETRIES_CANCELLED = "RetriesCancelled"  # automatic retries dropped: a manual retry had delivered the event
 HOOKS_DISABLED = "HooksDisabled"
+DEAD_LETTERS = "DeadLetters"  # messages found in a DLQ: fanout or deliver failed on them every receive
+DEAD_LETTERS_UNATTRIBUTED = "DeadLettersUnattributed"  # of those, kept in the DLQ: no event or hook to mark
 DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
 END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
 
@@ -34,6 +36,8 @@ COUNTS = (
     RETRIES_SCHEDULED,
     RETRIES_CANCELLED,
     HOOKS_DISABLED,
+    DEAD_LETTERS,
+    DEAD_LETTERS_UNATTRIBUTED,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )
 TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)

@@ -107,6 +107,12 @@ def _state(hook_id: str, attempts: list[Execution]) -> HookDeliveryState:
     )
 
 
+def _fanout_state(event: Event) -> str:
+    if event.fanout_error:
+        return "failed"
+    return "done" if event.fanned_out_at else "pending"
+
+
 def get_event(
     tenant_id: str,
     event_id: str,
@@ -124,6 +130,8 @@ def get_event(
         type=event.type,
         created_at=event.created_at,
         data=json.loads(event.data),
+        fanout=_fanout_state(event),
+        fanout_error=event.fanout_error,
         deliveries=[_state(hook_id, attempts) for hook_id, attempts in sorted(by_hook.items())],
     )
 
