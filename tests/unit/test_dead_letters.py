@@ -6,6 +6,7 @@ import pytest
 
 from functions.common.errors import DependencyFailure
 from functions.common.models import DeliveryMessage, Event, EventMessage, ExecutionStatus
+from functions.dlq.handler import process_batch
 from functions.dlq.logic import (
     DELIVERY_DEAD_LETTERED,
     FANOUT_DEAD_LETTERED,
@@ -25,6 +26,11 @@ def _deps(events: EventsFake | None = None) -> tuple[DeadLetterDeps, EventsFake,
     events = events or EventsFake({"evt_1": EVENT})
     executions = ExecutionsFake()
     return DeadLetterDeps(subscriptions=events, executions=executions), events, executions
+
+
+class _EventsDown(EventsFake):
+    def get_events(self, keys):
+        raise DependencyFailure("BatchGetItem failed")
 
 
 def _delivery(**fields) -> str:
@@ -83,11 +89,7 @@ def test_a_letter_nothing_stored_can_show_is_kept_for_the_operator(body: str) ->
 
 def test_a_dependency_failure_fails_the_batch_so_it_comes_back() -> None:
     # Given the events can't be read
-    class Down(EventsFake):
-        def get_events(self, keys):
-            raise DependencyFailure("BatchGetItem failed")
-
-    deps, _, _ = _deps(Down())
+    deps, _, _ = _deps(_EventsDown())
     # When / Then the error reaches the handler, which keeps the whole batch
     with pytest.raises(DependencyFailure):
         record_dead_letters([DeadLetter("m1", _delivery())], deps, NOW)
@@ -99,3 +101,34 @@ def test_the_queue_is_told_by_the_message_contract() -> None:
         kind_of(EventMessage(tenant_id="t", id="e", replay=True, hook_ids=["hook_1"]).model_dump_json()) is Kind.EVENT
     )
     assert kind_of("nope") is None
+
+
+def _records(*bodies: str) -> dict:
+    return {
+        "Records": [
+            {"messageId": f"m{i}", "receiptHandle": "r", "body": body, "attributes": {}, "eventSource": "aws:sqs"}
+            for i, body in enumerate(bodies)
+        ]
+    }
+
+
+def test_the_handler_keeps_only_unattributed_letters_in_the_dlq() -> None:
+    # Given a batch with one recordable letter and one unparseable one
+    deps, _, executions = _deps()
+    # When the handler processes it
+    response = process_batch(_records(_delivery(), "not json"), deps)
+    # Then only the unparseable one is reported back (it stays), and the good one is recorded
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m1"}]
+    assert len(executions.executions) == 1
+
+
+def test_a_batch_kept_whole_is_not_a_crash_of_the_recorder() -> None:
+    # Given only unattributable letters; When the handler processes them; Then it answers, not raises
+    response = process_batch(_records("x", "y"), _deps()[0])
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]
+
+
+def test_a_dependency_failure_keeps_the_whole_batch() -> None:
+    # Given the events can't be read; When the handler runs; Then every letter stays for the next look
+    response = process_batch(_records(_delivery()), _deps(_EventsDown())[0])
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m0"}]
