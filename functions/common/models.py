@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.common import ids
+
 
 class HookStatus(StrEnum):
     ACTIVE = "active"
@@ -135,6 +137,22 @@ class Execution(BaseModel):
     request_headers: dict[str, str] = Field(default_factory=dict)
     payload_format: PayloadFormat | None = None
     created_at: datetime
+
+    @classmethod
+    def not_sent(cls, message: DeliveryMessage, event_type: str, error: str, now: datetime) -> Execution:
+        """An attempt that could not be made, recorded as a failed execution that says why."""
+        return cls(
+            id=ids.new_id("exe"),  # sorts by time like every other execution id
+            hook_id=message.hook_id,
+            tenant_id=message.tenant_id,
+            event_id=message.event_id,
+            event_type=event_type,
+            attempt=message.attempt,
+            status=ExecutionStatus.FAILED,
+            manual=message.manual,
+            error=error,
+            created_at=now,
+        )
 
 
 class EventMessage(BaseModel):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
 
-from functions.common import contract, ids
+from functions.common import contract
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.secret_box import SecretBox, encryption_context
@@ -82,17 +82,7 @@ def _deferral(message: DeliveryMessage, now: datetime) -> OutgoingMessage | None
 
 def _skip_execution(message: DeliveryMessage, hook: Hook, event: Event, now: datetime) -> Execution:
     """A paused or disabled hook gets nothing; the attempt is still recorded so nothing vanishes silently."""
-    return Execution(
-        id=ids.new_id("exe"),  # sorts by time like every other execution id
-        hook_id=hook.id,
-        tenant_id=hook.tenant_id,
-        event_id=event.id,
-        event_type=event.type,
-        attempt=message.attempt,
-        status=ExecutionStatus.FAILED,
-        error=f"not sent: the hook is {hook.status.value}",
-        created_at=now,
-    )
+    return Execution.not_sent(message, event.type, f"not sent: the hook is {hook.status.value}", now)
 
 
 def deliver_batch(messages: Sequence[DeliveryMessage], deps: DeliverDeps, now: datetime) -> BatchReport:

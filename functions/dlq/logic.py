@@ -12,8 +12,8 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from functions.common import contract, ids
-from functions.common.models import DeliveryMessage, Event, EventMessage, Execution, ExecutionStatus
+from functions.common import contract
+from functions.common.models import DeliveryMessage, Event, EventMessage, Execution
 from functions.common.observability import logger
 
 
@@ -88,21 +88,6 @@ def _unattributed(report: DeadLetterReport, letter: DeadLetter, why: str) -> Non
     report.unattributed.append(letter.message_id)
 
 
-def _failed_execution(message: DeliveryMessage, event: Event, now: datetime) -> Execution:
-    return Execution(
-        id=ids.new_id("exe"),
-        hook_id=message.hook_id,
-        tenant_id=message.tenant_id,
-        event_id=message.event_id,
-        event_type=event.type,
-        attempt=message.attempt,
-        status=ExecutionStatus.FAILED,
-        manual=message.manual,
-        error=DELIVERY_DEAD_LETTERED,
-        created_at=now,
-    )
-
-
 def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now: datetime) -> DeadLetterReport:
     """One BatchGetItem for the events of the delivery letters, one BatchWriteItem for their executions,
     one UpdateItem per dead events message. A dependency failure raises: the batch comes back later."""
@@ -126,7 +111,7 @@ def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now
         if event is None or event.tenant_id != message.tenant_id:
             _unattributed(report, letter, "its event is no longer stored")
             continue
-        executions.append(_failed_execution(message, event, now))
+        executions.append(Execution.not_sent(message, event.type, DELIVERY_DEAD_LETTERED, now))
         logger.warning(
             "dead-lettered delivery recorded as a failed execution",
             extra={**message.model_dump(mode="json"), "execution_id": executions[-1].id},

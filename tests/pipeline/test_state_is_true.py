@@ -25,6 +25,16 @@ def _state(api, token, event_id):
     return state
 
 
+def _first_attempt_failed(api, token, pipeline, make_receiver):
+    """A hook whose receiver fails once, and an event whose first attempt to it has been made."""
+    receiver = make_receiver(fail_first(1, status=500))
+    hook = create_hook(api, token, receiver.url, on="lead.created")
+    event = publish(api, token, "lead.created", {}).body
+    pipeline.fanout.poll_once(0)
+    pipeline.deliver.poll_once(0)
+    return receiver, hook, event
+
+
 @pytest.fixture
 def two_second_schedule(monkeypatch) -> None:
     """One retry, 2 s after the first attempt: time enough to retry by hand before it is due."""
@@ -37,12 +47,8 @@ def test_a_succeeded_manual_retry_cancels_the_scheduled_automatic_retry(
     api, tenant, pipeline, make_receiver, two_second_schedule
 ) -> None:
     # Given a first attempt that failed and left an automatic retry scheduled
-    receiver = make_receiver(fail_first(1, status=500))
     token = tenant["token"]
-    hook = create_hook(api, token, receiver.url, on="lead.created")
-    event = publish(api, token, "lead.created", {}).body
-    pipeline.fanout.poll_once(0)
-    pipeline.deliver.poll_once(0)
+    receiver, hook, event = _first_attempt_failed(api, token, pipeline, make_receiver)
     [first] = _history(api, token, hook["id"])
     assert first["status"] == "retrying"
     # When the customer retries by hand, the manual attempt succeeds, and the pipeline then runs to the end
@@ -60,12 +66,8 @@ def test_a_succeeded_manual_retry_cancels_the_scheduled_automatic_retry(
 
 def test_a_manual_retry_after_a_skipped_attempt_shows_succeeded(api, tenant, pipeline, make_receiver) -> None:
     # Given an attempt skipped because the hook was paused while its retry waited
-    receiver = make_receiver(fail_first(1, status=500))
     token = tenant["token"]
-    hook = create_hook(api, token, receiver.url, on="lead.created")
-    event = publish(api, token, "lead.created", {}).body
-    pipeline.fanout.poll_once(0)
-    pipeline.deliver.poll_once(0)
+    _, hook, event = _first_attempt_failed(api, token, pipeline, make_receiver)
     api.patch(f"/hooks/{hook['id']}", token, {"status": "paused"})
     pipeline.run_until_quiet()
     history = _history(api, token, hook["id"])
