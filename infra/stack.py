@@ -32,8 +32,10 @@ API_SUBSCRIPTIONS = (
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 
 
 def _grant_table(
@@ -90,6 +92,10 @@ class HookwireStack(Stack):
         _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
         _grant_send(pipeline.deliveries.queue, pipeline.deliver)
 
+        # The event sources grant receive and delete on the DLQs; no KMS, no sends.
+        _grant_table(storage.subscriptions, pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS)
+        _grant_table(storage.executions, pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS)
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -97,7 +103,12 @@ class HookwireStack(Stack):
             watched=Watched(
                 http_api=api.http_api,
                 queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
-                functions={"Api": api.handler, "Fanout": pipeline.fanout, "Deliver": pipeline.deliver},
+                functions={
+                    "Api": api.handler,
+                    "Fanout": pipeline.fanout,
+                    "Deliver": pipeline.deliver,
+                    "DeadLetters": pipeline.dead_letters,
+                },
             ),
         )
         self.api = api

@@ -229,6 +229,8 @@ class EventDetail(BaseModel):
     type: str
     created_at: datetime
     data: dict[str, Any]
+    fanout: str = Field(description="pending | done | failed: whether the event reached its hooks' queues")
+    fanout_error: str | None = Field(default=None, description="why fan-out failed (then nothing was sent)")
     deliveries: list[HookDeliveryState]
 
 

@@ -94,6 +94,18 @@ DELIVERIES_CONSUMER = ConsumerSpec(
     max_concurrency=50,
 )
 
+# The dead-letter recorder drains both DLQs. A message it cannot attribute (unparseable, or for an event
+# that is not stored) stays in its DLQ for the operator; the long visibility timeout makes the recorder
+# look at such a message again only every 12 h instead of every few seconds.
+DEAD_LETTERS_CONSUMER = ConsumerSpec(
+    function_timeout_seconds=30,
+    batch_size=10,
+    max_batching_window_seconds=1,
+    max_receive_count=0,  # the DLQs have no DLQ of their own: nothing leaves them but by the recorder
+    max_concurrency=2,
+)
+DLQ_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600
+
 API_FUNCTION_TIMEOUT_SECONDS = 29
 SQS_MAX_DELAY_SECONDS = 900
 DLQ_RETENTION_DAYS = 14

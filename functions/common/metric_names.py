@@ -11,7 +11,10 @@ DELIVERIES_SUCCEEDED = "DeliveriesSucceeded"
 DELIVERIES_FAILED = "DeliveriesFailed"  # attempts that did not succeed, whatever comes next
 DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no attempt left
 RETRIES_SCHEDULED = "RetriesScheduled"
+RETRIES_CANCELLED = "RetriesCancelled"  # automatic retries dropped: a manual retry had delivered the event
 HOOKS_DISABLED = "HooksDisabled"
+DEAD_LETTERS = "DeadLetters"  # messages found in a DLQ: fanout or deliver failed on them every receive
+DEAD_LETTERS_UNATTRIBUTED = "DeadLettersUnattributed"  # of those, kept in the DLQ: no event or hook to mark
 DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
 END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
 # Deliveries whose handling raised (a bug, a corrupt record, an AWS error on one item): each is recorded
@@ -35,8 +38,11 @@ COUNTS = (
     DELIVERIES_FAILED,
     DELIVERIES_EXHAUSTED,
     RETRIES_SCHEDULED,
+    RETRIES_CANCELLED,
     HOOKS_DISABLED,
     DELIVERY_ITEM_ERRORS,
+    DEAD_LETTERS,
+    DEAD_LETTERS_UNATTRIBUTED,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )
 TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)

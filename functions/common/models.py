@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.common import ids
+
 
 class HookStatus(StrEnum):
     ACTIVE = "active"
@@ -104,6 +106,11 @@ class Event(BaseModel):
     created_at: datetime
     fanout_hooks: list[str] | None = None
     fanned_out_at: datetime | None = None
+    # Delivery state kept beside the event's document (never inside it, so the writers never race):
+    settled: dict[str, datetime] = Field(
+        default_factory=dict, exclude=True, description="hook id -> when a manual retry delivered it"
+    )
+    fanout_error: str | None = Field(default=None, exclude=True, description="why fan-out never happened")
 
 
 class Execution(BaseModel):
@@ -133,6 +140,22 @@ class Execution(BaseModel):
     request_headers: dict[str, str] = Field(default_factory=dict)
     payload_format: PayloadFormat | None = None
     created_at: datetime
+
+    @classmethod
+    def not_sent(cls, message: DeliveryMessage, event_type: str, error: str, now: datetime) -> Execution:
+        """An attempt that could not be made, recorded as a failed execution that says why."""
+        return cls(
+            id=ids.new_id("exe"),  # sorts by time like every other execution id
+            hook_id=message.hook_id,
+            tenant_id=message.tenant_id,
+            event_id=message.event_id,
+            event_type=event_type,
+            attempt=message.attempt,
+            status=ExecutionStatus.FAILED,
+            manual=message.manual,
+            error=error,
+            created_at=now,
+        )
 
 
 class EventMessage(BaseModel):

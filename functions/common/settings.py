@@ -75,6 +75,10 @@ class FanoutSettings(StorageSettings):
     deliveries_queue_url: str
 
 
+class DeadLetterSettings(StorageSettings):
+    pass
+
+
 class SeedSettings(BaseModel):
     subscriptions_table: str
 
@@ -113,7 +117,12 @@ def deliver_settings() -> DeliverSettings:
     return DeliverSettings.model_validate(_env(names))
 
 
+@lru_cache(maxsize=1)
+def dead_letter_settings() -> DeadLetterSettings:
+    return DeadLetterSettings.model_validate(_env(_STORAGE_ENV))
+
+
 def reset_settings_cache() -> None:
     """Tests and the local runtime change the environment; this makes the next read see it."""
-    for reader in (api_settings, fanout_settings, deliver_settings, seed_settings):
+    for reader in (api_settings, fanout_settings, deliver_settings, seed_settings, dead_letter_settings):
         reader.cache_clear()

@@ -33,6 +33,7 @@ from functions.common.delivery.ports import DeliveryStore
 from functions.common.errors import DependencyFailure
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookStatus
 from functions.common.observability import in_current_trace, logger
+from functions.deliver.settlement import settle_manual_successes, superseded_by_manual_retry
 
 # Kept free at the end of the budget to record the executions and schedule the next attempts.
 RECORDING_MARGIN_SECONDS = 5.0
@@ -59,6 +60,7 @@ class BatchReport:
     skipped: int = 0
     hooks_disabled: int = 0
     item_errors: int = 0
+    retries_cancelled: int = 0  # automatic retries dropped: a manual retry had delivered the event
     outcomes: list[AttemptOutcome] = field(default_factory=list)
     lags_ms: list[int] = field(default_factory=list)  # event published -> first attempt
     redeliver: set[str] = field(default_factory=set)  # message ids whose outcome could not be recorded
@@ -104,6 +106,7 @@ def deliver_batch(
     # never loses an attempt.
     _record(deliveries, deps, report)
     _schedule(deliveries, deps, report)
+    settle_manual_successes(report.outcomes, deps.subscriptions, now)
     for hook in hook_changes.values():
         _apply_hook_change(deps.subscriptions, hook)
     return report
@@ -190,6 +193,9 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
         elif event is None:
             logger.warning("event no longer retained; delivery dropped", extra=message.model_dump(mode="json"))
             report.skipped += 1
+        elif superseded_by_manual_retry(message, event):
+            logger.info("automatic retry cancelled: a manual retry delivered the event", extra=delivery.ids)
+            report.retries_cancelled += 1
         elif hook.status is not HookStatus.ACTIVE and not message.manual:
             delivery.execution = _skip_execution(message, hook, event, now)
             report.skipped += 1
@@ -200,17 +206,7 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
 
 def _skip_execution(message: DeliveryMessage, hook: Hook, event: Event, now: datetime) -> Execution:
     """A paused or disabled hook gets nothing; the attempt is still recorded so nothing vanishes silently."""
-    return Execution(
-        id=f"exe_skip_{message.event_id}_{message.attempt}",
-        hook_id=hook.id,
-        tenant_id=hook.tenant_id,
-        event_id=event.id,
-        event_type=event.type,
-        attempt=message.attempt,
-        status=ExecutionStatus.FAILED,
-        error=f"not sent: the hook is {hook.status.value}",
-        created_at=now,
-    )
+    return Execution.not_sent(message, event.type, f"not sent: the hook is {hook.status.value}", now)
 
 
 def _send_all(

@@ -3,7 +3,8 @@
 - moto's server runs in a thread on 127.0.0.1 (never 0.0.0.0); every boto3 client reaches it through
   AWS_ENDPOINT_URL, so the handlers run unmodified.
 - An HTTP gateway turns requests into API Gateway v2 events for the api handler.
-- Two pollers drain the events and deliveries queues the way Lambda's SQS event source does.
+- Pollers drain the events and deliveries queues, and both DLQs (into the dead-letter recorder), the way
+  Lambda's SQS event source does.
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ class LocalRuntime:
     def _start_pollers(self) -> None:
         from functions.common.dal.clients import aws
         from functions.deliver.handler import lambda_handler as deliver_handler
+        from functions.dlq.handler import lambda_handler as dead_letters_handler
         from functions.fanout.handler import lambda_handler as fanout_handler
 
         assert self.resources
@@ -178,6 +180,13 @@ class LocalRuntime:
                 contract.DELIVERIES_CONSUMER.batch_size,
                 self.config.poll_wait_seconds,
             ),
+        ]
+        dead_letters = SerialInvoker("dlq", dead_letters_handler)
+        self.pollers += [
+            QueuePoller(
+                sqs, dlq_url, dead_letters, contract.DEAD_LETTERS_CONSUMER.batch_size, self.config.poll_wait_seconds
+            )
+            for dlq_url in (self.resources.events_dlq_url, self.resources.deliveries_dlq_url)
         ]
         for poller in self.pollers:
             poller.start()
