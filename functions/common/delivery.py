@@ -20,11 +20,7 @@ from functions.common.models import (
 )
 from functions.common.retry import RetrySchedule, parse_retry_after
 from functions.common.timeutil import epoch_seconds, iso
-
-# Headers Hookwire owns; a hook's custom headers may never replace them.
-PROTECTED_HEADERS = frozenset(
-    {"content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"}
-)
+from functions.common.validation import PROTECTED_HEADERS
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ RETRIES_SCHEDULED = "RetriesScheduled"
 HOOKS_DISABLED = "HooksDisabled"
 DELIVERY_LATENCY = "DeliveryLatency"  # ms, request sent to response read
 END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
+EVENTS_REJECTED = "EventsRejected"  # events-queue messages the ingest rules refuse (counted once; then the DLQ)
+EVENT_MESSAGES_FAILED = "EventMessagesFailed"  # events-queue messages fanout could not process this time
+HOOK_RECORDS_UNREADABLE = "HookRecordsUnreadable"  # stored hooks that no longer parse: skipped, the rest served
 
 FAILURE_CLASSES = ("http_4xx", "http_5xx", "timeout", "connection", "ssrf")
 
@@ -22,6 +25,9 @@ def failure_metric(failure_class: str) -> str:
     """`DeliveriesFailed_http_5xx` and so on: one metric per reason class."""
     return f"{DELIVERIES_FAILED}_{failure_class}"
 
+
+# What fanout counts about its input: each one is a record that did not go through, never silently.
+INPUT_FAILURES = (EVENTS_REJECTED, EVENT_MESSAGES_FAILED, HOOK_RECORDS_UNREADABLE)
 
 COUNTS = (
     EVENTS_PUBLISHED,
@@ -32,6 +38,7 @@ COUNTS = (
     DELIVERIES_EXHAUSTED,
     RETRIES_SCHEDULED,
     HOOKS_DISABLED,
+    *INPUT_FAILURES,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )
 TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)

@@ -20,9 +20,10 @@ from functions.api.schemas import (
     TenantView,
     TokenCreated,
 )
+from functions.common.ingest import TYPE_PATTERN
 
 router = APIGatewayHttpRouter()
-TypePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+TypePath = Annotated[str, Path(pattern=TYPE_PATTERN)]
 
 
 @router.post("/tenants", summary="Create a tenant and its first token")
