@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common.delivery import PROTECTED_HEADERS
+from functions.common import validation
+from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
     EventType,
@@ -19,15 +19,25 @@ from functions.common.models import (
 )
 
 MAX_ON_ENTRIES = 100
-MAX_CUSTOM_HEADERS = 20
 MAX_GRACE_SECONDS = 7 * 24 * 3600
-HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
-ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
-TypeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(lambda value: validation.plain_text(value, "name")),
+]
+Description = Annotated[
+    str, StringConstraints(max_length=2000), AfterValidator(lambda value: validation.plain_text(value, "description"))
+]
+Category = Annotated[
+    str, StringConstraints(max_length=100), AfterValidator(lambda value: validation.plain_text(value, "category"))
+]
+# Not stripped: white space anywhere in a URL is refused, not silently repaired.
+Url = Annotated[
+    str, StringConstraints(min_length=1, max_length=validation.MAX_URL_CHARS), AfterValidator(validation.normalise_url)
+]
+TypeName = Annotated[str, StringConstraints(pattern=TYPE_PATTERN)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(validation.check_json_value)]
 
 
 class Strict(BaseModel):
@@ -76,7 +86,7 @@ class TokenCreated(BaseModel):
 # --- event types ------------------------------------------------------------------------------
 class PutEventType(Strict):
     description: Description = ""
-    category: Annotated[str, StringConstraints(max_length=100)] | None = None
+    category: Category | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
 
 
@@ -116,24 +126,6 @@ def _check_on(entries: list[str]) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
-def _check_headers(headers: dict[str, str]) -> dict[str, str]:
-    if len(headers) > MAX_CUSTOM_HEADERS:
-        raise ValueError(f"at most {MAX_CUSTOM_HEADERS} custom headers")
-    seen: set[str] = set()
-    for name, value in headers.items():
-        if not HEADER_NAME.match(name):
-            raise ValueError(f"{name!r} is not a valid header name")
-        lowered = name.lower()
-        if lowered in PROTECTED_HEADERS or lowered.startswith("webhook-"):
-            raise ValueError(f"{name!r} is set by Hookwire and can't be overridden")
-        if lowered in seen:
-            raise ValueError(f"{name!r} is given twice (header names are case-insensitive)")
-        seen.add(lowered)
-        if len(value) > 4096 or any(ch in value for ch in "\r\n\x00"):
-            raise ValueError(f"header {name!r} has a value that is too long or contains line breaks")
-    return headers
-
-
 class HookFields(Strict):
     """Fields shared by create and update; `on` accepts one string or a list."""
 
@@ -150,7 +142,7 @@ class HookFields(Strict):
     @field_validator("headers", check_fields=False)
     @classmethod
     def _headers_valid(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        return None if value is None else _check_headers(value)
+        return None if value is None else validation.check_headers(value)
 
 
 class CreateHook(HookFields):
@@ -197,7 +189,7 @@ class RotateSecret(Strict):
 
 class TestDelivery(Strict):
     type: TypeName | None = None
-    data: dict[str, Any] | None = None
+    data: JsonObject | None = None
 
 
 # --- events -----------------------------------------------------------------------------------

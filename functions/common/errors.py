@@ -62,3 +62,9 @@ class PermanentMessageError(HookwireError):
 
     status = 400
     code = "permanent_message_error"
+
+
+class EventRejected(PermanentMessageError):
+    """An events-queue message whose event the ingest rules refuse; `field` names what is wrong."""
+
+    code = "event_rejected"

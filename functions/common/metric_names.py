@@ -20,6 +20,9 @@ END_TO_END_LAG = "EndToEndLag"  # ms, event published to first attempt
 # Deliveries whose handling raised (a bug, a corrupt record, an AWS error on one item): each is recorded
 # as a failed execution of that delivery (or, if even that fails, redelivered alone), never the batch's.
 DELIVERY_ITEM_ERRORS = "DeliveryItemErrors"
+EVENTS_REJECTED = "EventsRejected"  # events-queue messages the ingest rules refuse (counted once; then the DLQ)
+EVENT_MESSAGES_FAILED = "EventMessagesFailed"  # events-queue messages fanout could not process this time
+HOOK_RECORDS_UNREADABLE = "HookRecordsUnreadable"  # stored hooks that no longer parse: skipped, the rest served
 
 # request: the hook's URL or headers can't be sent as HTTP; internal: Hookwire failed handling the delivery.
 FAILURE_CLASSES = ("http_4xx", "http_5xx", "timeout", "connection", "ssrf", "request", "internal")
@@ -29,6 +32,9 @@ def failure_metric(failure_class: str) -> str:
     """`DeliveriesFailed_http_5xx` and so on: one metric per reason class."""
     return f"{DELIVERIES_FAILED}_{failure_class}"
 
+
+# What fanout counts about its input: each one is a record that did not go through, never silently.
+INPUT_FAILURES = (EVENTS_REJECTED, EVENT_MESSAGES_FAILED, HOOK_RECORDS_UNREADABLE)
 
 COUNTS = (
     EVENTS_PUBLISHED,
@@ -43,6 +49,7 @@ COUNTS = (
     DELIVERY_ITEM_ERRORS,
     DEAD_LETTERS,
     DEAD_LETTERS_UNATTRIBUTED,
+    *INPUT_FAILURES,
     *(failure_metric(c) for c in FAILURE_CLASSES),
 )
 TIMINGS = (DELIVERY_LATENCY, END_TO_END_LAG)

@@ -129,6 +129,11 @@ class Monitoring(Construct):
                 ],
             ),
             cw.GraphWidget(
+                title="Refused or unreadable input (events messages, hook records)",
+                width=HALF,
+                left=[hookwire_metric(n) for n in names.INPUT_FAILURES],
+            ),
+            cw.GraphWidget(
                 title="Delivery success rate", width=HALF, left=[success_rate], left_y_axis={"min": 0, "max": 100}
             ),
             cw.GraphWidget(

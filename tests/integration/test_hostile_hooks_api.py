@@ -9,18 +9,29 @@ from functions.common.dal.subscriptions import SubscriptionsRepository
 from tests.conftest import create_hook, publish
 
 
-@pytest.fixture(params=["non-latin-1 header", "non-latin-1 host"])
-def unsendable_hook(request, api, tenant, aws_env, receiver) -> dict:
+def _stored_bypassing_checks(api, tenant, aws_env, receiver, update: dict) -> dict:
     """A hook whose stored record bypassed the API's checks (written straight to the table)."""
     hook = create_hook(api, tenant["token"], receiver.url, on="lead.created")
-    port = receiver.server.server_address[1]
-    if request.param == "non-latin-1 header":
-        update = {"headers": {"X-Price": "price €5"}}
-    else:
-        update = {"url": f"http://ⓛocalhost:{port}/webhook"}
     store = SubscriptionsRepository(aws_env.subscriptions_table)
     store.update_hook(tenant["id"], hook["id"], lambda current: current.model_copy(update=update))
     return hook
+
+
+@pytest.fixture
+def unsendable_hook(api, tenant, aws_env, receiver) -> dict:
+    return _stored_bypassing_checks(api, tenant, aws_env, receiver, {"headers": {"X-Price": "price €5"}})
+
+
+def test_a_stored_non_ascii_host_is_sent_to_its_idna_mapped_form(api, tenant, aws_env, receiver) -> None:
+    # Given a hook stored with a host that is valid only after IDNA mapping
+    port = receiver.server.server_address[1]
+    hook = _stored_bypassing_checks(api, tenant, aws_env, receiver, {"url": f"http://ⓛocalhost:{port}/webhook"})
+    # When a test delivery is sent
+    reply = api.post(f"/hooks/{hook['id']}/test", tenant["token"])
+    # Then it reaches the receiver at the mapped host (localhost)
+    assert reply.status == 200, reply.body
+    assert reply.body["status"] == "succeeded"
+    assert len(receiver.deliveries) == 1
 
 
 def test_a_test_delivery_to_an_unsendable_hook_is_a_failed_execution(api, tenant, unsendable_hook, receiver) -> None:

@@ -14,20 +14,12 @@ from functions.api.schemas import (
     PublishEvent,
     ReplayEvent,
 )
-from functions.common import ids
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import (
-    DependencyFailure,
-    NotFound,
-    PayloadTooLarge,
-    ValidationFailed,
-)
+from functions.common.errors import DependencyFailure, NotFound, ValidationFailed
+from functions.common.ingest import Submission, ingest
 from functions.common.models import Event, EventMessage, Execution, ExecutionStatus
-from functions.common.schema_check import check_data
-
-MAX_DATA_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -45,32 +37,27 @@ def publish(
     retention_days: int,
     now: datetime,
 ) -> Published:
-    """Store the event (for idempotency and replay), then enqueue it for fan-out.
+    """Store the event through the one ingest path (for idempotency and replay), then enqueue it for fan-out.
 
     `raw_data` is the exact text of `data` in the request, kept so `data` hooks get it byte for byte.
     """
-    data_text = raw_data if raw_data is not None else json.dumps(body.data, separators=(",", ":"), ensure_ascii=False)
-    if len(data_text.encode()) > MAX_DATA_BYTES:
-        raise PayloadTooLarge(f"data is larger than {MAX_DATA_BYTES // 1024} KiB", field="data")
-    event_type = subscriptions.get_event_type(body.type)
-    if event_type is None:
-        raise ValidationFailed(f"type {body.type!r} is not in the event-type catalogue", field="type")
-    check_data(body.data, event_type.json_schema)
-    event = Event(id=body.id or ids.new_id("evt"), tenant_id=tenant_id, type=body.type, data=data_text, created_at=now)
-    existing = subscriptions.create_event(event, retention_days)
-    if existing is not None:
-        if existing.fanned_out_at is None:
+    submission = Submission(tenant_id=tenant_id, type=body.type, data=body.data, raw_data=raw_data, id=body.id)
+    ingested = ingest(submission, subscriptions, retention_days, now)
+    event = ingested.event
+    accepted = EventAccepted(id=event.id, type=event.type, created_at=event.created_at)
+    if not ingested.created:
+        if event.fanned_out_at is None:
             # A retry after an ambiguous failure (stored, maybe never queued): queue it again. Fan-out
             # claims each event once, so a second message delivers nothing twice.
-            _enqueue(existing, events_queue)
-        return Published(EventAccepted(id=existing.id, type=existing.type, created_at=existing.created_at), False)
+            _enqueue(event, events_queue)
+        return Published(accepted, False)
     try:
         _enqueue(event, events_queue)
     except DependencyFailure:
         # Not queued means not accepted: forget the event so the producer's retry (same id) goes through.
         subscriptions.delete_event(tenant_id, event.id)
         raise
-    return Published(EventAccepted(id=event.id, type=event.type, created_at=event.created_at), True)
+    return Published(accepted, True)
 
 
 def _enqueue(event: Event, events_queue: QueueClient) -> None:

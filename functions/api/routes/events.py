@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api.logic import events
-from functions.api.routes.context import TenantParam, deps, now, reply, tenant
+from functions.api.routes.context import IdPath, TenantParam, deps, now, reply, tenant
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -36,13 +36,13 @@ def publish(body: PublishEvent) -> Response[EventAccepted]:
 
 
 @router.get("/events/<event_id>", summary="The event with each matching hook's delivery state")
-def get_event(event_id: str, tenant_id: TenantParam = None) -> EventDetail:
+def get_event(event_id: IdPath, tenant_id: TenantParam = None) -> EventDetail:
     d = deps()
     return events.get_event(tenant(router.context, tenant_id), event_id, d.subscriptions, d.executions, now())
 
 
 @router.post("/events/<event_id>/replay", summary="Run fan-out again, optionally for some hooks only")
-def replay(event_id: str, body: ReplayEvent | None = None, tenant_id: TenantParam = None) -> Response[Accepted]:
+def replay(event_id: IdPath, body: ReplayEvent | None = None, tenant_id: TenantParam = None) -> Response[Accepted]:
     d = deps()
     scope = tenant(router.context, tenant_id)
     return reply(202, events.replay(scope, event_id, body or ReplayEvent(), d.subscriptions, d.events_queue, now()))

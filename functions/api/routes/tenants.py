@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.api.logic import event_types, tenants
-from functions.api.routes.context import Cursor, Limit, admin, deps, now, reply
+from functions.api.routes.context import Cursor, IdPath, Limit, admin, deps, now, reply
 from functions.api.schemas import (
     CreateTenant,
     EventTypeList,
@@ -20,9 +20,10 @@ from functions.api.schemas import (
     TenantView,
     TokenCreated,
 )
+from functions.common.ingest import TYPE_PATTERN
 
 router = APIGatewayHttpRouter()
-TypePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+TypePath = Annotated[str, Path(pattern=TYPE_PATTERN)]
 
 
 @router.post("/tenants", summary="Create a tenant and its first token")
@@ -38,26 +39,26 @@ def list_tenants(limit: Limit = 50, cursor: Cursor = None) -> Page[TenantView]:
 
 
 @router.get("/tenants/<tenant_id>", summary="Get a tenant")
-def get_tenant(tenant_id: str) -> TenantView:
+def get_tenant(tenant_id: IdPath) -> TenantView:
     admin(router.context)
     return tenants.get_tenant(tenant_id, deps().subscriptions)
 
 
 @router.delete("/tenants/<tenant_id>", summary="Delete a tenant, its tokens and its hooks")
-def delete_tenant(tenant_id: str) -> Response[None]:
+def delete_tenant(tenant_id: IdPath) -> Response[None]:
     admin(router.context)
     tenants.delete_tenant(tenant_id, deps().subscriptions)
     return Response(204)
 
 
 @router.post("/tenants/<tenant_id>/tokens", summary="Issue another token for a tenant")
-def create_token(tenant_id: str) -> Response[TokenCreated]:
+def create_token(tenant_id: IdPath) -> Response[TokenCreated]:
     admin(router.context)
     return reply(201, tenants.create_token(tenant_id, deps().subscriptions, now()))
 
 
 @router.delete("/tenants/<tenant_id>/tokens/<token_id>", summary="Revoke a token")
-def revoke_token(tenant_id: str, token_id: str) -> Response[None]:
+def revoke_token(tenant_id: IdPath, token_id: IdPath) -> Response[None]:
     admin(router.context)
     tenants.revoke_token(tenant_id, token_id, deps().subscriptions)
     return Response(204)

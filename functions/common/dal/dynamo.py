@@ -14,6 +14,7 @@ from functions.common.errors import BadRequest, DependencyFailure
 Item = dict[str, Any]
 BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
+MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit for a sort key value
 _BACKOFF_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
@@ -44,15 +45,25 @@ def encode_cursor(last_key: Item | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, partition_key: str, partition_value: str) -> Item | None:
+def decode_cursor(cursor: str | None, partition_key: str, partition_value: str, sort_key: str = "sk") -> Item | None:
     """A cursor is only valid for the partition it came from: that keeps tenants apart."""
     if not cursor:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise BadRequest("cursor is not a cursor this API returned", field="cursor") from exc
-    if not isinstance(key, dict) or key.get(partition_key) != {"S": partition_value}:
+    # Only the shape this API hands out: the partition it came from and a string sort key. Anything else
+    # would reach DynamoDB as a malformed ExclusiveStartKey and fail there (a 5xx instead of a 400).
+    if (
+        not isinstance(key, dict)
+        or set(key) != {partition_key, sort_key}
+        or key[partition_key] != {"S": partition_value}
+        or not isinstance(key[sort_key], dict)
+        or set(key[sort_key]) != {"S"}
+        or not isinstance(key[sort_key]["S"], str)
+        or not 0 < len(key[sort_key]["S"].encode()) <= MAX_SORT_KEY_BYTES
+    ):
         raise BadRequest("cursor is not a cursor this API returned", field="cursor")
     return key
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from functions.common.dal import dynamo
 from functions.common.dal.clients import AwsClients, aws
@@ -49,6 +50,18 @@ def tenant_pk(tenant_id: str) -> str:
 
 def _condition_failed(exc: ClientError) -> bool:
     return exc.response["Error"].get("Code") == "ConditionalCheckFailedException"
+
+
+def _parse_hooks(items: list[Item], on_unreadable: Callable[[str, Exception], None] | None) -> list[Hook]:
+    hooks: list[Hook] = []
+    for item in items:
+        try:
+            hooks.append(Hook.model_validate_json(item["doc"]["S"]))
+        except (ValidationError, KeyError) as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(item.get("sk", {}).get("S", "?"), exc)
+    return hooks
 
 
 class SubscriptionsRepository:
@@ -240,8 +253,14 @@ class SubscriptionsRepository:
         return {hook.id: hook for hook in hooks}
 
     def list_hooks(
-        self, tenant_id: str, limit: int | None = None, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+        on_unreadable: Callable[[str, Exception], None] | None = None,
     ) -> tuple[list[Hook], str | None]:
+        """A page of the tenant's hooks (all of them without `limit`). With `on_unreadable`, a stored hook
+        that no longer parses is reported to it (its sort key and the error) and skipped, not raised."""
         pk = tenant_pk(tenant_id)
         kwargs: dict[str, Any] = {"key_condition": "pk = :pk AND begins_with(sk, :hook)"}
         kwargs["values"] = {":pk": s(pk), ":hook": s("HOOK#")}
@@ -251,7 +270,7 @@ class SubscriptionsRepository:
             items, last = dynamo.query_page(
                 self._db, self.table, limit=limit, cursor=dynamo.decode_cursor(cursor, "pk", pk), **kwargs
             )
-        return [Hook.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
+        return _parse_hooks(items, on_unreadable), dynamo.encode_cursor(last)
 
     def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
         """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.

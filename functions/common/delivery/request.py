@@ -8,11 +8,7 @@ from datetime import datetime
 from functions.common import contract, rawjson, signing
 from functions.common.models import Event, Hook, PayloadFormat
 from functions.common.timeutil import epoch_seconds, iso
-
-# Headers Hookwire owns; a hook's custom headers may never replace them.
-PROTECTED_HEADERS = frozenset(
-    {"content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"}
-)
+from functions.common.validation import PROTECTED_HEADERS
 
 
 @dataclass(frozen=True)
