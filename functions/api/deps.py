@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
@@ -21,6 +22,7 @@ class ApiDeps:
     settings: ApiSettings
     subscriptions: SubscriptionsRepository
     executions: ExecutionsRepository
+    portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
@@ -39,6 +41,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         settings=settings,
         subscriptions=subscriptions,
         executions=executions,
+        portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=deliveries_queue,
         admin_secret=AdminSecret(settings.admin_secret_arn),

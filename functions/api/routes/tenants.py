@@ -46,7 +46,7 @@ def get_tenant(tenant_id: str) -> TenantView:
 @router.delete("/tenants/<tenant_id>", summary="Delete a tenant, its tokens and its hooks")
 def delete_tenant(tenant_id: str) -> Response[None]:
     admin(router.context)
-    tenants.delete_tenant(tenant_id, deps().subscriptions)
+    tenants.delete_tenant(tenant_id, deps().subscriptions, deps().portal_sessions)
     return Response(204)
 
 
