@@ -26,17 +26,26 @@ function h(tag, props, ...children) {
     else if (name === "value") el.value = value;
     else el.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
+  el.append(...nodes(children));
   return el;
+}
+
+// Nodes stay nodes; every other value (user data included) becomes a Text node, never markup.
+function nodes(children) {
+  return children
+    .flat(Infinity)
+    .filter((child) => child !== null && child !== undefined && child !== false && child !== "")
+    .map((child) => (child instanceof Node ? child : document.createTextNode(String(child))));
+}
+
+function fill(el, ...children) {
+  el.replaceChildren(...nodes(children));
 }
 
 const main = () => document.getElementById("main");
 
-function show(...nodes) {
-  main().replaceChildren(...nodes);
+function show(...content) {
+  fill(main(), content);
   const heading = main().querySelector("h1");
   if (heading) {
     heading.setAttribute("tabindex", "-1");
@@ -131,7 +140,7 @@ function openDialog(title, body, confirmLabel, onConfirm, danger = false) {
       const keepOpen = await onConfirm(status);
       if (!keepOpen) dialog.close();
     } catch (error) {
-      status.replaceChildren(errorBox(error));
+      fill(status, errorBox(error));
     } finally {
       confirm.disabled = false;
     }
@@ -199,6 +208,7 @@ async function api(method, path, body) {
   } catch (error) {
     if (error.status === 401) {
       endSession("Your session has ended", "The portal session expired or was revoked. Open a new portal link to continue.");
+      return new Promise(() => {}); // the page now says why; the view that asked must not draw over it
     }
     throw error;
   }
@@ -223,30 +233,23 @@ function applyBranding(branding) {
 
 function endSession(title, message) {
   session = null;
+  catalogue = null;
   store(null);
   document.getElementById("nav").hidden = true;
-  document.getElementById("account").replaceChildren();
-  const notice = h("section", { class: "notice panel", role: "alert" }, h("h1", {}, title), h("p", {}, message));
-  show(notice);
-  throw new ApiError(message, 401);
+  fill(document.getElementById("account"));
+  show(h("section", { class: "notice panel", role: "alert" }, h("h1", {}, title), h("p", {}, message)));
 }
 
 function renderAccount() {
   const account = document.getElementById("account");
-  account.replaceChildren(
+  fill(account, 
     h("span", { "data-testid": "tenant-name" }, session.tenant_name),
     session.read_only ? h("span", { class: "badge" }, "Read-only") : null,
     h(
       "button",
       {
         type: "button",
-        onclick: () => {
-          try {
-            endSession("Signed out", "You are signed out. Open your portal link again to come back.");
-          } catch {
-            /* endSession always throws to stop the caller; here there is no caller */
-          }
-        },
+        onclick: () => endSession("Signed out", "You are signed out. Open your portal link again to come back."),
       },
       "Sign out",
     ),
@@ -265,7 +268,8 @@ async function signIn() {
     } catch (error) {
       await brandFromDeployment();
       if (error.status === 401 || error.status === 422) {
-        endSession("This link no longer works", `${error.message}.`);
+        endSession("This link no longer works", "The link has expired, was revoked, or is not complete. Ask for a new link.");
+        throw error;
       }
       show(h("section", { class: "notice panel" }, h("h1", {}, "Could not sign in"), errorBox(error, () => location.reload())));
       throw error;
@@ -282,6 +286,7 @@ async function signIn() {
         ? "The portal session expired. Open a new portal link to continue."
         : "This page opens from a portal link. Ask the service you use for a link to manage your webhooks.",
     );
+    throw new ApiError("no session", 401);
   }
   applyBranding(session.branding);
   renderAccount();
@@ -323,11 +328,11 @@ async function hooksView() {
   try {
     page = await load();
   } catch (error) {
-    body.replaceChildren(errorBox(error, hooksView));
+    fill(body, errorBox(error, hooksView));
     return;
   }
   if (!page.items.length) {
-    body.replaceChildren(
+    fill(body, 
       h(
         "div",
         { class: "panel empty" },
@@ -366,11 +371,11 @@ async function hooksView() {
           last,
         ),
       );
-      lastDelivery(hook.id).then((node) => last.replaceChildren(node));
+      lastDelivery(hook.id).then((node) => fill(last, node));
     }
   };
   const pager = (next) => {
-    more.replaceChildren(
+    fill(more, 
       next
         ? h(
             "button",
@@ -389,7 +394,7 @@ async function hooksView() {
   };
   append(page.items);
   pager(page.next_cursor);
-  body.replaceChildren(table, more);
+  fill(body, table, more);
 }
 
 async function lastDelivery(hookId) {
@@ -514,8 +519,8 @@ async function hookFormView(hookId) {
   const format = h(
     "select",
     { name: "payload_format" },
-    h("option", { value: "envelope" }, "Envelope: {id, type, timestamp, data}"),
-    h("option", { value: "data" }, "Data only: the event's data as published"),
+    h("option", { value: "envelope" }, "Envelope (id, type, timestamp, data)"),
+    h("option", { value: "data" }, "Data only (as published)"),
   );
   format.value = hook ? hook.payload_format : "envelope";
   const headers = headerRows(hook ? hook.headers : {});
@@ -549,13 +554,13 @@ async function hookFormView(hookId) {
     const missing = !body.name ? name : !body.url ? url : null;
     if (missing || !body.on.length) {
       const message = missing ? `${missing === name ? "Name" : "URL"} is required.` : "Choose at least one event type or pattern.";
-      status.replaceChildren(errorBox(new Error(message)));
+      fill(status, errorBox(new Error(message)));
       (missing || picker.querySelector("input")).focus();
       if (missing) missing.setAttribute("aria-invalid", "true");
       return;
     }
     save.disabled = true;
-    status.replaceChildren(loading("Saving…"));
+    fill(status, loading("Saving…"));
     try {
       if (hook) {
         await api("PATCH", `/hooks/${encodeURIComponent(hook.id)}`, body);
@@ -569,7 +574,7 @@ async function hookFormView(hookId) {
         h("p", {}, h("a", { class: "button primary", href: `#/hooks/${encodeURIComponent(created.id)}` }, "Done")),
       );
     } catch (error) {
-      status.replaceChildren(errorBox(error));
+      fill(status, errorBox(error));
       const top = String(error.field || "").split(".")[0];
       const control = fields[top];
       if (control) {
@@ -597,12 +602,14 @@ async function hookView(hookId, filters = {}) {
     return;
   }
   const notice = h("div", { "aria-live": "polite" });
+  const history = h("section", { "aria-labelledby": "history-title" });
   const refresh = () => hookView(hookId, filters);
+  const refreshHistory = () => historySection(history, hook, filters);
   const act = async (fn) => {
     try {
       await fn();
     } catch (error) {
-      notice.replaceChildren(errorBox(error));
+      fill(notice, errorBox(error));
     }
   };
   const paused = hook.status !== "active";
@@ -624,7 +631,7 @@ async function hookView(hookId, filters = {}) {
           paused ? "Resume" : "Pause",
         ),
         h("button", { type: "button", onclick: () => rotateDialog(hook, notice) }, "Rotate secret"),
-        h("button", { type: "button", onclick: () => testDialog(hook, notice, refresh) }, "Send test"),
+        h("button", { type: "button", onclick: () => testDialog(hook, notice, refreshHistory) }, "Send test"),
         h("button", { type: "button", class: "danger", onclick: () => deleteDialog(hook) }, "Delete"),
       );
   const facts = h(
@@ -643,7 +650,6 @@ async function hookView(hookId, filters = {}) {
     h("dt", {}, "Created"),
     h("dd", {}, when(hook.created_at)),
   );
-  const history = h("section", { "aria-labelledby": "history-title" });
   show(
     h("div", { class: "crumbs" }, h("a", { href: "#/hooks" }, "‹ Webhooks")),
     h("div", { class: "head" }, h("h1", {}, hook.name), actions),
@@ -669,7 +675,7 @@ async function historySection(section, hook, filters) {
   const results = h("div", {}, loading());
   const cursors = [null];
   const load = async (index) => {
-    results.replaceChildren(loading());
+    fill(results, loading());
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (status.value) query.set("status", status.value);
     if (eventType.value) query.set("event_type", eventType.value);
@@ -678,12 +684,12 @@ async function historySection(section, hook, filters) {
     try {
       page = await api("GET", `/hooks/${encodeURIComponent(hook.id)}/executions?${query}`);
     } catch (error) {
-      results.replaceChildren(errorBox(error, () => load(index)));
+      fill(results, errorBox(error, () => load(index)));
       return;
     }
     if (!page.items.length) {
       const hint = status.value || eventType.value ? "No deliveries match these filters." : "No deliveries yet.";
-      results.replaceChildren(
+      fill(results, 
         h("div", { class: "panel empty" }, h("p", {}, hint), session.read_only ? null : h("p", { class: "muted" }, "Use Send test to send one now.")),
       );
       return;
@@ -713,7 +719,7 @@ async function historySection(section, hook, filters) {
       index > 0 ? h("button", { type: "button", onclick: () => load(index - 1) }, "Previous page") : null,
       page.next_cursor ? h("button", { type: "button", onclick: () => load(index + 1) }, "Next page") : null,
     );
-    results.replaceChildren(
+    fill(results, 
       h(
         "table",
         {},
@@ -729,7 +735,7 @@ async function historySection(section, hook, filters) {
   };
   status.addEventListener("change", apply);
   eventType.addEventListener("change", apply);
-  section.replaceChildren(
+  fill(section, 
     h("div", { class: "head" }, h("h2", { id: "history-title" }, "Delivery history"), h("button", { type: "button", onclick: apply }, "Refresh")),
     h("div", { class: "filters" }, field("Filter by status", status), field("Filter by event type", eventType)),
     results,
@@ -745,12 +751,12 @@ function rotateDialog(hook, notice) {
     "Rotate",
     async () => {
       const rotated = await api("POST", `/hooks/${encodeURIComponent(hook.id)}/rotate`, { grace_seconds: Number(grace.value) });
-      notice.replaceChildren(secretPanel(rotated.secret, "New signing secret"));
+      fill(notice, secretPanel(rotated.secret, "New signing secret"));
     },
   );
 }
 
-async function testDialog(hook, notice, refresh) {
+async function testDialog(hook, notice, refreshHistory) {
   let types = [];
   try {
     types = await eventTypes();
@@ -778,15 +784,15 @@ async function testDialog(hook, notice, refresh) {
       } catch (error) {
         throw new Error(`The payload is not valid JSON: ${error.message}`);
       }
-      status.replaceChildren(loading("Sending…"));
+      fill(status, loading("Sending…"));
       const execution = await api("POST", `/hooks/${encodeURIComponent(hook.id)}/test`, { type: choice.value || undefined, data });
       const outcome = execution.response_status
         ? `HTTP ${execution.response_status} in ${execution.duration_ms} ms`
         : execution.error || execution.status;
-      notice.replaceChildren(
+      fill(notice, 
         h("div", { class: execution.status === "succeeded" ? "success" : "alert", role: "status" }, `Test delivery ${execution.status}: ${outcome}`),
       );
-      refresh();
+      refreshHistory();
     },
   );
 }
@@ -834,11 +840,11 @@ async function executionView(hookId, executionId) {
             event.target.disabled = true;
             try {
               await api("POST", `/hooks/${encodeURIComponent(hookId)}/executions/${encodeURIComponent(executionId)}/retry`);
-              notice.replaceChildren(
+              fill(notice, 
                 h("div", { class: "success", role: "status" }, "Retry queued. The new attempt appears in the delivery history."),
               );
             } catch (error) {
-              notice.replaceChildren(errorBox(error));
+              fill(notice, errorBox(error));
             } finally {
               event.target.disabled = false;
             }
@@ -874,7 +880,7 @@ async function executionView(hookId, executionId) {
         h("h3", {}, "Headers"),
         h("pre", {}, headersText(execution.request_headers) || "—"),
         h("h3", {}, "Body"),
-        h("pre", { "data-testid": "request-body" }, pretty(execution.request_body) || "(no longer retained)"),
+        h("pre", { "data-testid": "request-body" }, pretty(execution.request_body) || (execution.test ? "(test deliveries are not stored)" : "(no longer retained)")),
       ),
       h(
         "section",
@@ -904,7 +910,7 @@ async function catalogueView() {
   const render = () => {
     const needle = search.value.trim().toLowerCase();
     const groups = byCategory(types.filter((t) => `${t.type} ${t.description} ${t.category || ""}`.toLowerCase().includes(needle)));
-    list.replaceChildren(
+    fill(list, 
       groups.length ? "" : h("p", { class: "muted" }, "No event type matches."),
       groups.map(([category, members]) => [
         h("h2", {}, category),
@@ -1008,9 +1014,14 @@ function route() {
   location.hash = "#/hooks";
 }
 
-window.addEventListener("hashchange", route);
-signIn()
-  .then(route)
-  .catch(() => {
-    /* signIn already shows why there is no session */
-  });
+function start() {
+  signIn()
+    .then(route)
+    .catch(() => {
+      /* signIn already shows why there is no session */
+    });
+}
+
+// A new link opened in the same tab changes only the fragment: sign in again with its code.
+window.addEventListener("hashchange", () => (location.hash.startsWith("#code=") ? start() : route()));
+start();
