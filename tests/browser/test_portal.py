@@ -155,7 +155,8 @@ def test_a_read_only_session_shows_no_write_controls_and_the_api_refuses_its_wri
     status = page.evaluate(
         """async (id) => {
             const token = JSON.parse(sessionStorage.getItem("hookwire.portal.session")).token;
-            const response = await fetch(`/hooks/${id}`, {method: "DELETE", headers: {Authorization: `Bearer ${token}`}});
+            const headers = {Authorization: `Bearer ${token}`};
+            const response = await fetch(`/hooks/${id}`, {method: "DELETE", headers});
             return response.status;
         }""",
         hook["id"],

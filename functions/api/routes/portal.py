@@ -30,6 +30,12 @@ PUBLIC_PATHS = frozenset({PAGE_PATH, EXCHANGE_PATH, BRANDING_PATH})
 AssetName = Annotated[str, Path(pattern=r"^[a-z0-9.]{1,40}$")]
 
 
+def _documented_as(*media_types: str) -> dict[int, dict]:
+    """OpenAPI for a route that answers with a file rather than JSON."""
+    content = {media_type: {"schema": {"type": "string"}} for media_type in media_types}
+    return {200: {"description": "The file", "content": content}}
+
+
 def _portal_url() -> str:
     """Where links point: the configured address, else this API's own (scheme and host of the request)."""
     configured = deps().settings.portal_url
@@ -74,11 +80,19 @@ def _static(file: portal_assets.StaticFile) -> Response[str]:
     return Response(200, file.content_type, file.body, headers=headers)
 
 
-@router.get(PAGE_PATH, summary="The customer portal page (HTML; no token needed, it signs in from its link)")
+@router.get(
+    PAGE_PATH,
+    summary="The customer portal page (HTML; no token needed, it signs in from its link)",
+    responses=_documented_as("text/html"),
+)
 def portal_page() -> Response[str]:
     return _static(portal_assets.index_page())
 
 
-@router.get("/portal/assets/<name>", summary="The portal's script, style sheet and icon")
+@router.get(
+    "/portal/assets/<name>",
+    summary="The portal's script, style sheet and icon",
+    responses=_documented_as(*sorted({media.split(";")[0] for media in portal_assets.ASSET_TYPES.values()})),
+)
 def portal_asset(name: AssetName) -> Response[str]:
     return _static(portal_assets.asset(name))
