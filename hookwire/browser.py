@@ -3,7 +3,6 @@ Playwright for Python. Never `playwright install`: nothing is downloaded at test
 
 from __future__ import annotations
 
-import os
 import shutil
 from typing import Any
 
@@ -21,7 +20,7 @@ PHONE = {"width": 375, "height": 812}
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("HOOKWIRE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def launch(playwright: Any) -> Any:

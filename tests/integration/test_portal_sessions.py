@@ -173,7 +173,8 @@ def test_frame_ancestors_and_branding_come_from_the_deployment(api, tenant, monk
     _reset_function_caches()
     page = api.invoke(_get("/portal"))
     assert page["headers"]["Content-Security-Policy"].endswith("frame-ancestors 'self' https://app.example.com")
-    assert api.get("/portal/branding").body == {"product_name": "Acme Cloud", "logo_url": None, "accent_color": "#0f766e"}
+    deployment = {"product_name": "Acme Cloud", "logo_url": None, "accent_color": "#0f766e"}
+    assert api.get("/portal/branding").body == deployment
     # And a tenant's link may override part of it
     branding = {"product_name": "Acme for Globex", "logo_url": "https://cdn.example.com/logo.svg"}
     session = open_link(api, tenant["token"], branding=branding)
