@@ -710,7 +710,7 @@ async function historySection(section, hook, filters) {
         h("td", { "data-label": "Duration" }, execution.duration_ms === null ? "—" : `${execution.duration_ms} ms`),
         h("td", { "data-label": "Time" }, when(execution.created_at)),
         h("td", { "data-label": "Event type" }, h("code", {}, execution.event_type)),
-        h("td", { "data-label": "Error" }, execution.error || ""),
+        h("td", { class: "wide", "data-label": "Error" }, execution.error || ""),
       ),
     );
     const pager = h(
