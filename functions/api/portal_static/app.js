@@ -359,7 +359,7 @@ async function hooksView() {
   const more = h("div", { class: "pager" });
   const append = (items) => {
     for (const hook of items) {
-      const last = h("td", { "data-label": "Last delivery" }, h("span", { class: "muted" }, "…"));
+      const last = h("td", { class: "wide", "data-label": "Last delivery" }, h("span", { class: "muted" }, "…"));
       rows.append(
         h(
           "tr",
