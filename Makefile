@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet
 # Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: run demo test test-urllib3-1.26 lint format synth deploy bench openapi clean venv
+.PHONY: run demo test test-urllib3-1.26 lint format synth deploy bench openapi screenshots chromium clean venv
 
 # The Lambda runtime may ship urllib3 1.26 instead of 2.x: the HTTP client and delivery tests run on both.
 URLLIB3_126_VENV := .venv-urllib3-1.26
@@ -44,7 +44,11 @@ run: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m hookwire.demo
 
-test: $(VENV)/.installed node_modules/.installed
+# The portal's browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(VENV)/.installed node_modules/.installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
@@ -73,6 +77,9 @@ bench: $(VENV)/.installed
 
 openapi: $(VENV)/.installed
 	$(BIN)/python -m functions.api.openapi
+
+screenshots: $(VENV)/.installed chromium
+	$(BIN)/python -m hookwire.portal_screenshots
 
 clean:
 	rm -rf $(VENV) $(URLLIB3_126_VENV) node_modules cdk.out .build

@@ -75,7 +75,15 @@ class HookwireStack(Stack):
             Env.ALLOWED_CIDRS: config.allowed_cidrs,
         }
         pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
-        api = HookApi(self, "Api", config=config, environment=pipeline.environment)
+        portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
+        portal_environment = {
+            Env.PORTAL_URL: portal_url,
+            Env.PORTAL_PRODUCT_NAME: config.portal_product_name,
+            Env.PORTAL_LOGO_URL: config.portal_logo_url,
+            Env.PORTAL_ACCENT_COLOR: config.portal_accent_color,
+            Env.PORTAL_FRAME_ANCESTORS: config.portal_frame_ancestors,
+        }
+        api = HookApi(self, "Api", config=config, environment={**pipeline.environment, **portal_environment})
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")

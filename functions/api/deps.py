@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
@@ -21,6 +22,7 @@ class ApiDeps:
     settings: ApiSettings
     subscriptions: SubscriptionsRepository
     executions: ExecutionsRepository
+    portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
@@ -35,6 +37,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         settings=settings,
         subscriptions=SubscriptionsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=QueueClient(settings.deliveries_queue_url),
         admin_secret=AdminSecret(settings.admin_secret_arn),

@@ -31,14 +31,19 @@ class ExecutionStatus(StrEnum):
 class PrincipalKind(StrEnum):
     ADMIN = "admin"
     TENANT = "tenant"
+    PORTAL = "portal"
 
 
 class Principal(BaseModel):
-    """Who is calling: the operator (admin token) or one tenant (tenant token)."""
+    """Who is calling: the operator (admin token), one tenant (tenant token) or one tenant's portal session.
+
+    `read_only` principals may only read: the API refuses any other method in one place (api/handler.py).
+    """
 
     kind: PrincipalKind
     tenant_id: str | None = None
     token_id: str | None = None
+    read_only: bool = False
 
 
 class Tenant(BaseModel):
@@ -182,3 +187,33 @@ class DeliveryMessage(BaseModel):
     attempt: int = Field(default=1, ge=1)
     not_before: datetime | None = None
     manual: bool = False
+
+
+class PortalBranding(BaseModel):
+    """How the customer portal presents itself; unset fields fall back to the deployment's branding."""
+
+    product_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
+
+    def over(self, fallback: PortalBranding) -> PortalBranding:
+        """These values where set, the fallback's elsewhere."""
+        return fallback.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class PortalCredentialKind(StrEnum):
+    LINK = "link"  # the magic link's code: only ever exchanged for a session
+    SESSION = "session"  # the bearer credential the portal page sends with each API call
+
+
+class PortalCredential(BaseModel):
+    """A portal link or session, stored only as the SHA-256 of its secret."""
+
+    id: str
+    tenant_id: str
+    kind: PortalCredentialKind
+    token_hash: str
+    read_only: bool
+    created_at: datetime
+    expires_at: datetime
+    branding: PortalBranding = Field(default_factory=PortalBranding)
