@@ -219,7 +219,7 @@ def test_markup_in_user_text_is_shown_as_text_and_the_csp_blocks_inline_script(p
         {
             "name": XSS_NAME,
             "description": "<script>window.__xss=2</script>",
-            "url": f"{receiver.url}/<svg onload=alert(1)>",
+            "url": f"{receiver.url}/<svg/onload=alert(1)>",
             "on": ["*"],
         },
     )
