@@ -37,14 +37,18 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 256
     function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started_at: float = field(default_factory=time.monotonic)
+    clock: Callable[[], float] = time.monotonic
+    started_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started_at = self.clock()
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        elapsed = time.monotonic() - self.started_at
+        elapsed = self.clock() - self.started_at
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 

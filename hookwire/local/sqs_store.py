@@ -209,6 +209,9 @@ class IndexedQueue(Queue):
 class IndexedSQSBackend(SQSBackend):
     """moto's SQS backend, handing standard queues' receive and visibility changes to IndexedQueue."""
 
+    # moto finds a backend's URL routes from its class's module name.
+    __module__ = SQSBackend.__module__
+
     def create_queue(self, name: str, tags: dict[str, str] | None = None, **kwargs: Any) -> Queue:
         queue = super().create_queue(name, tags, **kwargs)
         _index(queue)

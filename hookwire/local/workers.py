@@ -126,7 +126,7 @@ class _Worker:
 
     def stop(self) -> None:
         self.connection.close()  # the worker sees EOF and returns
-        self.process.join(timeout=2)
+        self.process.join(timeout=5)
         if self.process.is_alive():
             self.kill()
 
@@ -219,6 +219,8 @@ class ProcessInvoker:
             busy = self._all - idle
             self._free.notify_all()
         for worker in idle:
-            worker.stop()
+            worker.connection.close()  # each sees EOF and exits; they wind down in parallel
         for worker in busy:
             worker.kill()
+        for worker in idle:
+            worker.stop()
