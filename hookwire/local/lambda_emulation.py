@@ -168,6 +168,8 @@ class QueuePoller:
         self._running.set()
         self._threads: list[threading.Thread] = []
         self._count_lock = threading.Lock()
+        self._idle = threading.Condition()  # notified when a poller finishes a cycle
+        self._active = 0  # pollers inside a receive-invoke-delete cycle
         self.batches = 0
         self.errors = 0
 
@@ -216,9 +218,12 @@ class QueuePoller:
         for thread in self._threads:
             thread.start()
 
-    def pause(self) -> None:
-        """Stop taking new batches (like setting the event source mapping to disabled)."""
+    def pause(self, timeout: float = 120.0) -> None:
+        """Stop taking new batches (like disabling the event source mapping); returns once no batch is
+        being received or handled, so nothing reaches the function after this returns."""
         self._running.clear()
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=timeout)
 
     def resume(self) -> None:
         self._running.set()
@@ -227,12 +232,20 @@ class QueuePoller:
         while not self._stop.is_set():
             if not self._running.wait(timeout=0.2):
                 continue
+            with self._idle:
+                if not self._running.is_set():
+                    continue  # paused meanwhile
+                self._active += 1
             try:
                 self.poll_once()
             except Exception:  # keep polling, like the managed event source does
                 self._count(errors=1)
                 log.exception("%s: polling %s failed", self.invoke.name, self.queue_url)
                 self._stop.wait(0.5)
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
 
     def request_stop(self) -> None:
         """Take no new batch; the ones being handled finish (stop() waits for them)."""

@@ -25,7 +25,6 @@ import socket
 import sys
 import time
 import urllib.request
-import warnings
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,6 +84,8 @@ class LocalConfig:
     api_concurrency: int = 4
     fanout_concurrency: int = 2
     delivery_concurrency: int = 4
+    # False keeps moto's own SQS store, whose calls slow down as queues grow (for comparison only).
+    indexed_sqs: bool = True
     # "module:function" every worker process calls before importing its handler (tests: refuse DNS).
     worker_init: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -170,8 +171,6 @@ class LocalRuntime:
 
     def _start_backend(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request otherwise
-        # Locally metrics are off; Powertools would warn about an empty flush on every invocation.
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self.moto_endpoint = self._moto.start()
         # moto's backends are process-wide: start from empty even if another runtime ran here before.
         reset = urllib.request.Request(f"{self.moto_endpoint}/moto-api/reset", method="POST")
@@ -182,9 +181,10 @@ class LocalRuntime:
         from functions.common.dal.clients import aws
 
         self.resources = provision(aws, self.admin_token, visibility_override=self.config.visibility_timeout_seconds)
-        # The queue ARN names the account and region whose SQS backend the functions use.
-        _, _, _, region, account, _ = self._queue_arn(self.resources.events_queue_url).split(":")
-        self._sqs_backend = sqs_store.install(account, region)
+        if self.config.indexed_sqs:
+            # The queue ARN names the account and region whose SQS backend the functions use.
+            _, _, _, region, account, _ = self._queue_arn(self.resources.events_queue_url).split(":")
+            self._sqs_backend = sqs_store.install(account, region)
         self._set_env(environment(self.resources))
         _reset_function_caches()
         self._seed_catalog()
@@ -357,8 +357,8 @@ class LocalRuntime:
                 "  make demo                                # a tenant, a hook, four verified deliveries",
                 f"  export HOOKWIRE_URL={self.url}",
                 f"  export HOOKWIRE_TOKEN={self.admin_token}",
-                "  .venv/bin/hookwire tenants create acme  # admin token: prints the tenant's token",
-                "  .venv/bin/hookwire --token <tenant token> hooks list",
+                "  .venv/bin/hookwire tenants create acme  # with the admin token: prints the tenant's token",
+                "  .venv/bin/hookwire --token TENANT_TOKEN hooks list  # TENANT_TOKEN: the token printed above",
                 "",
                 "Ctrl-C stops.",
             ]

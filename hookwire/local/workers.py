@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import traceback
+import warnings
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -41,6 +42,8 @@ def load(reference: str) -> Any:
 def _serve(connection: Connection, name: str, handler_ref: str, env: dict[str, str], init_ref: str | None) -> None:
     """The worker process: set the function's environment, import the handler, then invoke on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
+    # Metrics are off locally; Powertools would warn about an empty flush on every invocation.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     os.environ.update(env)
     try:
         if init_ref:
