@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import statistics
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from hookwire.client import HookwireClient
@@ -39,6 +42,21 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
         "p99": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 1),
         "max": round(ordered[-1], 1),
     }
+
+
+def _cpu_seconds(runtime: LocalRuntime) -> float:
+    """CPU time of this process (moto, gateway, pollers) and every function environment (Linux /proc)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    total = usage.ru_utime + usage.ru_stime
+    ticks = os.sysconf("SC_CLK_TCK")
+    for function in runtime.functions.values():
+        for pid in function.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # an environment that ended meanwhile
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def _pollers(runtime: LocalRuntime, name: str) -> Any:
@@ -84,10 +102,11 @@ def backlog(runtime: LocalRuntime, events: int, hooks: int, probe_publishes: int
         fanout.pause()  # the probe's events stay in the events queue: the deliveries backlog stays exact
         depth = runtime.queue_depths()["deliveries"]
         publish_ms = _percentiles(_publish(client, probe_publishes, offset=events))
-        started = time.time()
+        started, cpu_before = time.time(), _cpu_seconds(runtime)
         deliver.resume()
         arrived = receiver.wait_for(queued, timeout)
         drain_seconds = time.time() - started
+        drain_cpu = _cpu_seconds(runtime) - cpu_before
         fanout.resume()
     return {
         "queued_deliveries": depth,
@@ -95,6 +114,9 @@ def backlog(runtime: LocalRuntime, events: int, hooks: int, probe_publishes: int
         "deliveries": len(arrived),
         "drain_seconds": round(drain_seconds, 1),
         "deliveries_per_second": round(len(arrived) / drain_seconds, 1),
+        # CPU of every process involved (moto included): the rate a machine with N free cores could reach
+        "cpu_ms_per_delivery": round(drain_cpu * 1000 / max(1, len(arrived)), 2),
+        "load_average_1m": round(os.getloadavg()[0], 1),
     }
 
 

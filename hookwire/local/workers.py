@@ -207,6 +207,10 @@ class ProcessInvoker:
             self._idle.append(worker)
             self._free.notify()
 
+    def pids(self) -> list[int]:
+        """The process ids of this function's environments (for CPU accounting)."""
+        return [worker.process.pid for worker in list(self._all) if worker.process.pid]
+
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         worker = self._acquire()
         try:
