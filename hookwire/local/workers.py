@@ -39,7 +39,14 @@ def load(reference: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _serve(connection: Connection, name: str, handler_ref: str, env: dict[str, str], init_ref: str | None) -> None:
+def _serve(
+    connection: Connection,
+    name: str,
+    handler_ref: str,
+    timeout_seconds: float,
+    env: dict[str, str],
+    init_ref: str | None,
+) -> None:
     """The worker process: set the function's environment, import the handler, then invoke on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
     # Metrics are off locally; Powertools would warn about an empty flush on every invocation.
@@ -49,7 +56,6 @@ def _serve(connection: Connection, name: str, handler_ref: str, env: dict[str, s
         if init_ref:
             load(init_ref)()
         handler = load(handler_ref)
-        timeout_seconds = float(env["HOOKWIRE_LOCAL_FUNCTION_TIMEOUT"])
     except BaseException:  # noqa: BLE001 - an init failure is reported to the parent, like Lambda's init error
         connection.send(("error", traceback.format_exc()))
         return
@@ -66,7 +72,10 @@ def _serve(connection: Connection, name: str, handler_ref: str, env: dict[str, s
             reply = ("error", traceback.format_exc())
         finally:
             drop_unflushed_metrics()
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:
+            return  # the runtime went away mid-invocation (e.g. SIGKILL): end quietly with it
 
 
 class _Worker:
@@ -75,7 +84,7 @@ class _Worker:
         self.connection, child = multiprocessing.get_context("spawn").Pipe()
         self.process = multiprocessing.get_context("spawn").Process(
             target=_serve,
-            args=(child, invoker.name, invoker.handler_ref, invoker.env, invoker.init_ref),
+            args=(child, invoker.name, invoker.handler_ref, invoker.timeout_seconds, invoker.env, invoker.init_ref),
             name=f"lambda-{invoker.name}",
             daemon=True,
         )
@@ -149,7 +158,7 @@ class ProcessInvoker:
         self.name = name
         self.handler_ref = handler_ref
         self.timeout_seconds = timeout_seconds
-        self.env = {**env, "HOOKWIRE_LOCAL_FUNCTION_TIMEOUT": str(timeout_seconds)}
+        self.env = env
         self.max_workers = max_workers
         self.init_ref = init_ref
         self._idle: list[_Worker] = []
