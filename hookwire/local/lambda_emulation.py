@@ -14,7 +14,9 @@ from urllib.parse import parse_qsl
 
 from functions.common import contract
 
-log = logging.getLogger("hookwire.local")
+# Not a child of the functions' "hookwire" logger (Powertools), whose JSON handler it would go through.
+LOG_NAME = "hookwire-local"
+log = logging.getLogger(LOG_NAME)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -37,6 +37,7 @@ from functions.common.contract import Env
 from hookwire.local import sqs_store
 from hookwire.local.lambda_emulation import (
     FUNCTION_TIMEOUT_SECONDS,
+    LOG_NAME,
     QueuePoller,
     http_api_event,
     queue_depth,
@@ -50,7 +51,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_DIR = PROJECT_ROOT / "catalogs"
 LOCALHOST = "127.0.0.1"
 EXIT_PORT_IN_USE = 3
-log = logging.getLogger("hookwire.local")
+log = logging.getLogger(LOG_NAME)
 
 
 def free_port() -> int:

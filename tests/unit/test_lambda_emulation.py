@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from functions.common import contract
-from hookwire.local.lambda_emulation import FakeLambdaContext, QueuePoller, SerialInvoker
+from hookwire.local.lambda_emulation import LOG_NAME, FakeLambdaContext, QueuePoller, SerialInvoker
 from hookwire.local.workers import InvocationError, ProcessInvoker
 
 
@@ -70,7 +70,7 @@ def test_a_crashed_batch_is_logged_with_its_traceback_and_left_on_the_queue(capl
     sqs = OneBatchSqs()
     poller = QueuePoller(sqs, "http://queue", SerialInvoker("deliver", crashing), 10, 0)
     # When it gets a batch
-    with caplog.at_level(logging.ERROR, logger="hookwire.local"):
+    with caplog.at_level(logging.ERROR, logger=LOG_NAME):
         assert poller.poll_once() == 2
     # Then the crash is logged with the traceback, counted, and nothing is deleted (SQS redelivers)
     (record,) = caplog.records
