@@ -1,7 +1,6 @@
 """The local runtime's Lambda emulation: the context's clock, crash logging, and worker processes."""
 
 import logging
-import threading
 from typing import Any
 
 import pytest
@@ -9,6 +8,7 @@ import pytest
 from functions.common import contract
 from hookwire.local.lambda_emulation import LOG_NAME, FakeLambdaContext, QueuePoller, SerialInvoker
 from hookwire.local.workers import InvocationError, ProcessInvoker
+from tests.support.concurrency import run_in_threads
 
 
 class FakeClock:
@@ -100,11 +100,7 @@ def test_concurrent_invocations_scale_out_to_separate_processes(echo_function: P
     def call() -> None:
         pids.append(echo_function({"n": 2})["pid"])
 
-    threads = [threading.Thread(target=call) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_in_threads(call, 3)
     assert len(pids) == 3
     assert len(set(pids)) == 2
     assert echo_function.cold_starts == 2

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from hookwire.local import sqs_store
+from tests.support.concurrency import run_in_threads
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -175,11 +176,7 @@ def test_concurrent_receivers_never_get_the_same_message(indexed_sqs: Any) -> No
             with lock:
                 seen.update(m["Body"] for m in messages)
 
-    threads = [threading.Thread(target=drain) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_in_threads(drain, 6)
     # Then each message was received exactly once
     assert len(seen) == 300
     assert set(seen.values()) == {1}
