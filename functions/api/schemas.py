@@ -264,6 +264,9 @@ class ExecutionDetail(ExecutionView):
     request_headers: dict[str, str]
     request_body: str | None = Field(description="The body that was sent, while the event is retained.")
     response_headers: dict[str, str]
+    response_headers_truncated: bool = Field(
+        default=False, description="True when headers past the 8 KiB cap were dropped (docs/limits.md)."
+    )
 
 
 # --- customer portal --------------------------------------------------------------------------
