@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from functions.common import contract
 from functions.common.retry import parse_schedule
+from functions.common.settings import PortalSettings
 from infra import constants
 
 
-class DeployConfig(BaseModel):
+class DeployConfig(PortalSettings):
+    """Also the portal's settings (portal_product_name, portal_logo_url, portal_accent_color,
+    portal_frame_ancestors, portal_url), validated as the api function validates them."""
+
     retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
     retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
     delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=30)

@@ -32,8 +32,10 @@ API_SUBSCRIPTIONS = (
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 
 
 def _grant_table(
@@ -73,7 +75,15 @@ class HookwireStack(Stack):
             Env.ALLOWED_CIDRS: config.allowed_cidrs,
         }
         pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
-        api = HookApi(self, "Api", config=config, environment=pipeline.environment)
+        portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
+        portal_environment = {
+            Env.PORTAL_URL: portal_url,
+            Env.PORTAL_PRODUCT_NAME: config.portal_product_name,
+            Env.PORTAL_LOGO_URL: config.portal_logo_url,
+            Env.PORTAL_ACCENT_COLOR: config.portal_accent_color,
+            Env.PORTAL_FRAME_ANCESTORS: config.portal_frame_ancestors,
+        }
+        api = HookApi(self, "Api", config=config, environment={**pipeline.environment, **portal_environment})
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
@@ -90,6 +100,10 @@ class HookwireStack(Stack):
         _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
         _grant_send(pipeline.deliveries.queue, pipeline.deliver)
 
+        # The event sources grant receive and delete on the DLQs; no KMS, no sends.
+        _grant_table(storage.subscriptions, pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS)
+        _grant_table(storage.executions, pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS)
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -97,7 +111,12 @@ class HookwireStack(Stack):
             watched=Watched(
                 http_api=api.http_api,
                 queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
-                functions={"Api": api.handler, "Fanout": pipeline.fanout, "Deliver": pipeline.deliver},
+                functions={
+                    "Api": api.handler,
+                    "Fanout": pipeline.fanout,
+                    "Deliver": pipeline.deliver,
+                    "DeadLetters": pipeline.dead_letters,
+                },
             ),
         )
         self.api = api

@@ -140,6 +140,7 @@ class Pipeline:
 
     def __init__(self, provisioned: Provisioned) -> None:
         from functions.deliver.handler import lambda_handler as deliver
+        from functions.dlq.handler import lambda_handler as dead_letters
         from functions.fanout.handler import lambda_handler as fanout
 
         sqs = aws.get("sqs")
@@ -147,6 +148,11 @@ class Pipeline:
         self.provisioned = provisioned
         self.fanout = QueuePoller(sqs, provisioned.events_queue_url, SerialInvoker("fanout", fanout), 10, 0)
         self.deliver = QueuePoller(sqs, provisioned.deliveries_queue_url, SerialInvoker("deliver", deliver), 10, 0)
+        recorder = SerialInvoker("dlq", dead_letters)
+        self.dead_letters = [
+            QueuePoller(sqs, url, recorder, 10, 0)
+            for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url)
+        ]
 
     def pending(self) -> int:
         return queue_depth(self.sqs, self.provisioned.events_queue_url) + queue_depth(
@@ -162,6 +168,10 @@ class Pipeline:
                     return
                 time.sleep(0.1)
         raise AssertionError(f"pipeline still busy after {timeout}s")
+
+    def record_dead_letters(self) -> int:
+        """One pass of the dead-letter recorder over both DLQs (kept letters stay, invisible for hours)."""
+        return sum(poller.poll_once(0) for poller in self.dead_letters)
 
     def dlq_depths(self) -> tuple[int, int]:
         return (

@@ -7,13 +7,14 @@ from functools import lru_cache
 
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.http_client import WebhookHttpClient
+from functions.common.delivery import DeliverDeps
+from functions.common.delivery.factory import delivery_deps, shared_secret_box
 from functions.common.settings import ApiSettings, api_settings
 from functions.common.ssrf import UrlGuard
-from functions.deliver.logic import DeliverDeps
 
 
 @dataclass
@@ -21,6 +22,7 @@ class ApiDeps:
     settings: ApiSettings
     subscriptions: SubscriptionsRepository
     executions: ExecutionsRepository
+    portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
@@ -30,31 +32,18 @@ class ApiDeps:
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
-    subscriptions = SubscriptionsRepository(settings.subscriptions_table)
-    executions = ExecutionsRepository(settings.executions_table, settings.execution_retention_days)
-    deliveries_queue = QueueClient(settings.deliveries_queue_url)
-    guard = UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs)
-    secret_box = SecretBox(settings.kms_key_id)
+    delivery = delivery_deps(settings)
     return ApiDeps(
         settings=settings,
-        subscriptions=subscriptions,
-        executions=executions,
+        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
+        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
-        deliveries_queue=deliveries_queue,
+        deliveries_queue=QueueClient(settings.deliveries_queue_url),
         admin_secret=AdminSecret(settings.admin_secret_arn),
-        guard=guard,
-        secret_box=secret_box,
-        delivery=DeliverDeps(
-            subscriptions=subscriptions,
-            executions=executions,
-            deliveries=deliveries_queue,
-            http=WebhookHttpClient(guard),
-            secret_box=secret_box,
-            schedule=settings.schedule(),
-            timeout_seconds=settings.delivery_timeout_seconds,
-            disable_after_seconds=settings.disable_after_seconds,
-            concurrency=1,
-        ),
+        guard=UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs),
+        secret_box=shared_secret_box(settings.kms_key_id),
+        delivery=delivery,
     )
 
 

@@ -16,20 +16,22 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.api.logic.auth import authenticate
-from functions.api.routes import events, hooks, tenants
-from functions.api.routes.context import PRINCIPAL_KEY, deps
+from functions.api.logic.auth import authenticate, require_write_access
+from functions.api.routes import events, hooks, portal, tenants
+from functions.api.routes.context import PRINCIPAL_KEY, deps, now
 from functions.api.schemas import ErrorBody, Health
 from functions.common.errors import BadRequest, HookwireError, NotFound, PayloadTooLarge
 from functions.common.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 300 * 1024  # event data may be 256 KiB; the rest is room for the envelope fields
-PUBLIC_PATHS = frozenset({"/health"})
+PUBLIC_PATHS = frozenset({"/health", *portal.PUBLIC_PATHS})
+PUBLIC_PREFIXES = (portal.ASSETS_PREFIX,)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(tenants.router)
 app.include_router(hooks.router)
 app.include_router(events.router)
+app.include_router(portal.router)
 
 
 @app.get("/health", summary="Liveness check; needs no token")
@@ -78,10 +80,10 @@ def handle_validation_error(error: RequestValidationError) -> Response[ErrorBody
 
 
 def _gate(event: dict[str, Any]) -> None:
-    """Checks that must come before body validation: size, content type, then the token (401 before 422)."""
-    path = event.get("rawPath") or event.get("requestContext", {}).get("http", {}).get("path", "")
-    if path in PUBLIC_PATHS:
-        return
+    """Checks that must come before body validation: size, content type, then the token (401 before 422),
+    then read-only principals to reading methods (403)."""
+    http = event.get("requestContext", {}).get("http", {})
+    path = event.get("rawPath") or http.get("path", "")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     body = event.get("body") or ""
     if len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
@@ -89,8 +91,11 @@ def _gate(event: dict[str, Any]) -> None:
     content_type = headers.get("content-type", "")
     if body and content_type and not content_type.lower().startswith("application/json"):
         raise BadRequest(f"content-type must be application/json, not {content_type}", field="content-type")
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return
     d = deps()
-    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions)
+    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions, d.portal_sessions, now())
+    require_write_access(principal, http.get("method", ""))
     app.append_context(**{PRINCIPAL_KEY: principal})
     logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value)
     logger.append_keys(**_ids_in_path(path))

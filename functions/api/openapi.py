@@ -20,13 +20,19 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 ERROR_RESPONSES = {
     "400": "Malformed JSON, wrong content type, or a bad cursor",
     "401": "Missing, wrong or revoked token",
-    "403": "The route needs the admin token",
+    "403": "The route needs the admin token (or a tenant's own token), or the portal session is read-only",
     "404": "No such resource (or it belongs to another tenant)",
     "413": "Request body or event data too large",
     "422": "A field is invalid; `field` names it",
     "503": "An AWS dependency failed; retry",
 }
-PUBLIC = {("/health", "get")}
+PUBLIC = {
+    ("/health", "get"),
+    ("/portal", "get"),
+    ("/portal/assets/{name}", "get"),
+    ("/portal/branding", "get"),
+    ("/portal/sessions/exchange", "post"),
+}
 # Routes whose success is not 200 (Powertools documents every success as 200).
 SUCCESS_STATUS: dict[tuple[str, str], tuple[str, ...]] = {
     ("/tenants", "post"): ("201",),
@@ -39,6 +45,7 @@ SUCCESS_STATUS: dict[tuple[str, str], tuple[str, ...]] = {
     ("/hooks/{hook_id}/executions/{execution_id}/retry", "post"): ("202",),
     ("/events", "post"): ("202", "200"),  # 200: the id was seen before
     ("/events/{event_id}/replay", "post"): ("202",),
+    ("/portal/sessions", "post"): ("201",),
 }
 
 
@@ -55,7 +62,7 @@ def openapi_document() -> dict[str, Any]:
             title="Hookwire",
             version=VERSION,
             description="Webhook delivery as a service: tenants, hooks, events, executions.",
-            security_schemes={"bearer": HTTPBearer(description="Admin token or tenant token")},
+            security_schemes={"bearer": HTTPBearer(description="Admin token, tenant token or portal session")},
             security=[{"bearer": []}],
         )
     )
@@ -67,12 +74,16 @@ def openapi_document() -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             _set_success_status(responses, SUCCESS_STATUS.get((path, method), ("200",)))
-            if (path, method) in PUBLIC:
+            if (path, method) == ("/health", "get"):
                 operation["security"] = []
                 responses.pop("422", None)
                 continue
+            public = (path, method) in PUBLIC
+            if public:
+                operation["security"] = []
             for status, description in ERROR_RESPONSES.items():
-                responses[status] = _error_ref(description)
+                if not (public and status == "403"):
+                    responses[status] = _error_ref(description)
     _drop_unreferenced(schemas, document)
     return document
 

@@ -221,6 +221,8 @@ class EventDetail(BaseModel):
     type: str
     created_at: datetime
     data: dict[str, Any]
+    fanout: str = Field(description="pending | done | failed: whether the event reached its hooks' queues")
+    fanout_error: str | None = Field(default=None, description="why fan-out failed (then nothing was sent)")
     deliveries: list[HookDeliveryState]
 
 
@@ -262,3 +264,59 @@ class ExecutionDetail(ExecutionView):
     request_headers: dict[str, str]
     request_body: str | None = Field(description="The body that was sent, while the event is retained.")
     response_headers: dict[str, str]
+
+
+# --- customer portal --------------------------------------------------------------------------
+PORTAL_MIN_TTL_SECONDS = 60
+PORTAL_MAX_TTL_SECONDS = 7 * 24 * 3600
+PORTAL_DEFAULT_TTL_SECONDS = 3600
+
+
+class Branding(Strict):
+    """Per-tenant branding of the portal; each unset field falls back to the deployment's."""
+
+    product_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    logo_url: Annotated[str, StringConstraints(pattern=r"^https://\S{1,2000}$")] | None = Field(
+        default=None, description="An https:// image URL"
+    )
+    accent_color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = Field(
+        default=None, description="#rrggbb"
+    )
+
+
+class CreatePortalSession(Strict):
+    ttl_seconds: int = Field(default=PORTAL_DEFAULT_TTL_SECONDS, ge=PORTAL_MIN_TTL_SECONDS, le=PORTAL_MAX_TTL_SECONDS)
+    read_only: bool = False
+    tenant_id: str | None = Field(default=None, description="Required when the admin token creates the link.")
+    branding: Branding | None = None
+
+
+class PortalSessionCreated(BaseModel):
+    url: str = Field(description="The magic link. A bearer secret for this tenant's portal until expires_at.")
+    expires_at: datetime
+    read_only: bool
+
+
+class ExchangePortalCode(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BrandingView(BaseModel):
+    product_name: str
+    logo_url: str | None = None
+    accent_color: str
+
+
+class PortalSessionView(BaseModel):
+    """What the portal page holds for the length of the session (in sessionStorage, never in a URL)."""
+
+    token: str = Field(description="Send as `Authorization: Bearer <token>` until expires_at.")
+    expires_at: datetime
+    read_only: bool
+    tenant_id: str
+    tenant_name: str
+    branding: BrandingView
+
+
+class PortalSessionsRevoked(BaseModel):
+    revoked: int

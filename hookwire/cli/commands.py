@@ -225,7 +225,10 @@ def events_get(client: HookwireClient, args: argparse.Namespace) -> None:
     if args.json:
         output.emit_json(event)
         return
-    output.record({key: event[key] for key in ("id", "type", "created_at")})
+    summary = {key: event[key] for key in ("id", "type", "created_at", "fanout")}
+    if event.get("fanout_error"):
+        summary["fanout_error"] = event["fanout_error"]  # nothing was sent: replay the event
+    output.record(summary)
     sys.stdout.write("\n")
     output.table(event["deliveries"], ("hook_id", "state", "attempts", "last_status", "last_error", "next_attempt_at"))
 

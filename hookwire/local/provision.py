@@ -80,7 +80,10 @@ def table_definition(name: str, spec: TableSpec) -> dict[str, Any]:
 def _queue_pair(sqs: Any, name: str, spec: ConsumerSpec, visibility_override: int | None) -> tuple[str, str]:
     dlq_url = sqs.create_queue(
         QueueName=f"{name}-dlq",
-        Attributes={"MessageRetentionPeriod": str(contract.DLQ_RETENTION_DAYS * 86400)},
+        Attributes={
+            "MessageRetentionPeriod": str(contract.DLQ_RETENTION_DAYS * 86400),
+            "VisibilityTimeout": str(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS),
+        },
     )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     visibility = visibility_override if visibility_override is not None else spec.visibility_timeout_seconds

@@ -131,6 +131,7 @@ def test_events_publish_get_replay_and_retry(runtime, cli, tenant_token, tmp_pat
         assert runtime.wait_until_quiet(10)
         code, out, _ = cli("events", "get", "dl_1-created", token=t)
         assert code == 0 and "succeeded" in out and hook["id"] in out
+        assert [line.split() for line in out.splitlines() if line.startswith("fanout")] == [["fanout", "done"]]
         assert cli("events", "replay", "dl_1-created", "--hook", hook["id"], token=t)[0] == 0
         receiver.wait_for(2)
         [execution, *_] = _json(cli("--json", "hooks", "executions", hook["id"], token=t))

@@ -13,6 +13,7 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
 @pytest.mark.skipif(not CDK.exists() or shutil.which("node") is None, reason="the CDK CLI is installed by make test")
+@pytest.mark.timeout(360)  # the CDK CLI is allowed 300 s
 def test_cdk_synth_writes_a_template_without_credentials(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["CDK_DISABLE_VERSION_CHECK"] = "1"

@@ -71,12 +71,17 @@ def _get_event(tenant_id: str, event_id: str, subscriptions: SubscriptionsReposi
     return event
 
 
+def newest_attempt(attempts: list[Execution]) -> Execution:
+    """The attempt made last: by attempt time, the id only breaking ties within one instant."""
+    return max(attempts, key=lambda e: (e.created_at, e.id))
+
+
 def _state(hook_id: str, attempts: list[Execution]) -> HookDeliveryState:
-    """The latest attempt decides: pending (none yet), retrying, succeeded or failed."""
+    """The newest attempt decides: pending (none yet), retrying, succeeded or failed."""
     real = [e for e in attempts if not e.test]
     if not real:
         return HookDeliveryState(hook_id=hook_id, state="pending", attempts=0)
-    latest = max(real, key=lambda e: e.id)
+    latest = newest_attempt(real)
     state = latest.status.value if latest.status is not ExecutionStatus.RETRYING else "retrying"
     return HookDeliveryState(
         hook_id=hook_id,
@@ -87,6 +92,12 @@ def _state(hook_id: str, attempts: list[Execution]) -> HookDeliveryState:
         last_error=latest.error,
         next_attempt_at=latest.next_attempt_at,
     )
+
+
+def _fanout_state(event: Event) -> str:
+    if event.fanout_error:
+        return "failed"
+    return "done" if event.fanned_out_at else "pending"
 
 
 def get_event(
@@ -106,6 +117,8 @@ def get_event(
         type=event.type,
         created_at=event.created_at,
         data=json.loads(event.data),
+        fanout=_fanout_state(event),
+        fanout_error=event.fanout_error,
         deliveries=[_state(hook_id, attempts) for hook_id, attempts in sorted(by_hook.items())],
     )
 

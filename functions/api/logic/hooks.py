@@ -19,12 +19,11 @@ from functions.api.schemas import (
 from functions.common import ids, signing
 from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.delivery import AttemptContext
+from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.errors import NotFound, ValidationFailed
 from functions.common.matching import unmatched_entries
 from functions.common.models import Event, Hook, HookSecret, HookStatus
 from functions.common.ssrf import UrlGuard, UrlRefused
-from functions.deliver.logic import DeliverDeps, attempt
 
 MAX_OLD_SECRETS = 5
 TEST_EVENT_TYPE = "webhook.test"
@@ -159,7 +158,10 @@ def rotate_secret(
 
 
 def send_test(tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime) -> ExecutionDetail:
-    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks."""
+    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks.
+
+    Whatever the hook or its receiver does, the answer is the recorded execution (failed, with its error):
+    `attempt` never raises."""
     hook = get_hook(tenant_id, hook_id, deps.subscriptions)
     event_type = body.type or TEST_EVENT_TYPE
     data = (

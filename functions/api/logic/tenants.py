@@ -13,6 +13,7 @@ from functions.api.schemas import (
     TokenCreated,
 )
 from functions.common import ids
+from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.errors import NotFound
 from functions.common.models import Tenant, TokenRecord
@@ -45,9 +46,12 @@ def list_tenants(limit: int, cursor: str | None, subscriptions: SubscriptionsRep
     return Page[TenantView](items=[TenantView(**t.model_dump()) for t in tenants], next_cursor=next_cursor)
 
 
-def delete_tenant(tenant_id: str, subscriptions: SubscriptionsRepository) -> None:
+def delete_tenant(
+    tenant_id: str, subscriptions: SubscriptionsRepository, portal_sessions: PortalSessionsRepository
+) -> None:
     if not subscriptions.delete_tenant(tenant_id):
         raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+    portal_sessions.revoke_all(tenant_id)
 
 
 def create_token(tenant_id: str, subscriptions: SubscriptionsRepository, now: datetime) -> TokenCreated:

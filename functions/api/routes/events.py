@@ -7,7 +7,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api.logic import events
-from functions.api.routes.context import IdPath, TenantParam, deps, now, reply, tenant
+from functions.api.logic.auth import require_token_holder
+from functions.api.routes.context import IdPath, TenantParam, deps, now, principal_of, reply, tenant
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -24,6 +25,8 @@ router = APIGatewayHttpRouter()
 
 @router.post("/events", summary="Publish an event; the same id again delivers nothing new")
 def publish(body: PublishEvent) -> Response[EventAccepted]:
+    # A portal link is handed to the tenant's customer: it must not sign events in the producer's name.
+    require_token_holder(principal_of(router.context), "publish events")
     d = deps()
     scope = tenant(router.context, body.tenant_id)
     raw_data = raw_member(router.current_event.decoded_body or "", "data")

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api.logic import executions, hooks
 from functions.api.logic.views import hook_view
@@ -32,7 +33,9 @@ from functions.api.schemas import (
     TestDelivery,
     UpdateHook,
 )
+from functions.common import metric_names as names
 from functions.common.models import ExecutionStatus
+from functions.common.observability import metrics
 
 router = APIGatewayHttpRouter()
 
@@ -85,7 +88,10 @@ def rotate(hook_id: IdPath, body: RotateSecret | None = None, tenant_id: TenantP
 @router.post("/hooks/<hook_id>/test", summary="Send a real, signed test delivery and return its execution")
 def test(hook_id: IdPath, body: TestDelivery | None = None, tenant_id: TenantParam = None) -> ExecutionDetail:
     scope = tenant(router.context, tenant_id)
-    return hooks.send_test(scope, hook_id, body or TestDelivery(), deps().delivery, now())
+    execution = hooks.send_test(scope, hook_id, body or TestDelivery(), deps().delivery, now())
+    if execution.failure_class == "internal":
+        metrics.add_metric(name=names.DELIVERY_ITEM_ERRORS, unit=MetricUnit.Count, value=1)
+    return execution
 
 
 @router.get("/hooks/<hook_id>/executions", summary="Execution history, newest first")

@@ -47,7 +47,7 @@ def get_tenant(tenant_id: IdPath) -> TenantView:
 @router.delete("/tenants/<tenant_id>", summary="Delete a tenant, its tokens and its hooks")
 def delete_tenant(tenant_id: IdPath) -> Response[None]:
     admin(router.context)
-    tenants.delete_tenant(tenant_id, deps().subscriptions)
+    tenants.delete_tenant(tenant_id, deps().subscriptions, deps().portal_sessions)
     return Response(204)
 
 

@@ -134,6 +134,52 @@ def query_page(
     return response.get("Items", []), response.get("LastEvaluatedKey")
 
 
+# A filtered page stops reading after this many evaluated items (then its cursor says where to go on),
+# so one request's read cost stays bounded however rare the matching items are.
+MAX_EVALUATED_PER_PAGE = 2000
+_FILTERED_READ_MAX = 1000
+
+
+def query_filtered_page(
+    client: Any,
+    table: str,
+    *,
+    key_names: tuple[str, str],
+    limit: int,
+    cursor: Item | None,
+    filter_expression: str,
+    **kwargs: Any,
+) -> tuple[list[Item], Item | None]:
+    """Up to `limit` items that pass the filter, and the cursor after the last one returned.
+
+    DynamoDB applies `Limit` before the filter, so one Query with Limit=5 may return no match at all
+    while matches exist further on. This reads on, in growing pages, until it has `limit` matches, the
+    partition ends, or MAX_EVALUATED_PER_PAGE items were evaluated; then a page with fewer items still
+    carries a cursor. `key_names` (the table's or index's key attributes) rebuild the cursor when a read
+    returned more matches than the page takes.
+    """
+    found: list[Item] = []
+    evaluated = 0
+    read_size = limit
+    while True:
+        items, last = query_page(
+            client, table, limit=read_size, cursor=cursor, filter_expression=filter_expression, **kwargs
+        )
+        evaluated += read_size
+        room = limit - len(found)
+        if len(items) >= room:
+            taken = items[:room]
+            found.extend(taken)
+            # Cut inside this read: go on right after the last item returned, not after the read's end.
+            cut = {name: taken[-1][name] for name in key_names} if len(items) > room else last
+            return found, cut
+        found.extend(items)
+        cursor = last
+        if not last or evaluated >= MAX_EVALUATED_PER_PAGE:
+            return found, last
+        read_size = min(read_size * 2, _FILTERED_READ_MAX)
+
+
 def query_all(client: Any, table: str, *, key_condition: str, values: Item, **kwargs: Any) -> list[Item]:
     items: list[Item] = []
     cursor: Item | None = None

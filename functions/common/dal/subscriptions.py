@@ -9,6 +9,9 @@
 | event       | TENANT#{tenant}   | EVENT#{event_id}   |
 | event type  | EVENT_TYPES       | TYPE#{type}        |
 
+An event item also carries delivery state written after the fact, as attributes beside `doc`:
+`settled#{hook_id}` (when a manual retry delivered the event to that hook) and `fanout_error`.
+
 Every read is a GetItem, a BatchGetItem or a Query on one partition; nothing scans.
 Records are stored as a JSON document (`doc`) next to their keys; hooks carry a `version` for
 optimistic locking, because the API and the deliver function both update them.
@@ -34,6 +37,8 @@ from functions.common.timeutil import epoch_seconds
 TENANTS_PK = "TENANTS"
 EVENT_TYPES_PK = "EVENT_TYPES"
 _MAX_LOCK_RETRIES = 5
+_SETTLED_PREFIX = "settled#"
+_FANOUT_ERROR = "fanout_error"
 _UNCLAIMED_OR_MINE = (
     "attribute_exists(pk) AND expires_at > :now AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
 )
@@ -320,7 +325,14 @@ class SubscriptionsRepository:
 
     @staticmethod
     def _event_from_item(item: Item) -> Event:
-        return Event.model_validate_json(item["doc"]["S"][:-1] + ',"data":' + json.dumps(item["data"]["S"]) + "}")
+        event = Event.model_validate_json(item["doc"]["S"][:-1] + ',"data":' + json.dumps(item["data"]["S"]) + "}")
+        event.settled = {
+            name.removeprefix(_SETTLED_PREFIX): datetime.fromisoformat(value["S"])
+            for name, value in item.items()
+            if name.startswith(_SETTLED_PREFIX)
+        }
+        event.fanout_error = item.get(_FANOUT_ERROR, {}).get("S")
+        return event
 
     def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
         item = self._get(tenant_pk(tenant_id), f"EVENT#{event_id}")
@@ -371,6 +383,33 @@ class SubscriptionsRepository:
             self._db.update_item,
             TableName=self.table,
             Key={"pk": s(tenant_pk(event.tenant_id)), "sk": s(f"EVENT#{event.id}")},
-            UpdateExpression="SET doc = :doc",
+            # A fan-out that went through clears an earlier failure (a replay after the DLQ).
+            UpdateExpression=f"SET doc = :doc REMOVE {_FANOUT_ERROR}",
             ExpressionAttributeValues={":doc": s(updated.model_dump_json(exclude={"data"}))},
         )
+
+    def _set_on_event(self, tenant_id: str, event_id: str, attribute: str, value: str) -> bool:
+        """Set one attribute on a stored event; False when the event is gone (nothing is created)."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key={"pk": s(tenant_pk(tenant_id)), "sk": s(f"EVENT#{event_id}")},
+                UpdateExpression="SET #attribute = :value",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#attribute": attribute},
+                ExpressionAttributeValues={":value": s(value)},
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+        return True
+
+    def mark_settled(self, tenant_id: str, event_id: str, hook_id: str, at: datetime) -> None:
+        """A manual retry delivered the event to the hook: automatic retries scheduled before `at` stop.
+        Stored on the event item, which deliver reads anyway, so checking it costs no extra request."""
+        self._set_on_event(tenant_id, event_id, f"{_SETTLED_PREFIX}{hook_id}", at.isoformat())
+
+    def mark_fanout_failed(self, tenant_id: str, event_id: str, reason: str) -> bool:
+        """The event's fan-out message reached the DLQ; False when the event is not stored."""
+        return self._set_on_event(tenant_id, event_id, _FANOUT_ERROR, reason)
