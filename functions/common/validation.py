@@ -164,7 +164,8 @@ def json_value_problem(value: Any, root: str = "data", max_depth: int = MAX_DATA
     while pending:
         node, path, depth = pending.pop()
         if isinstance(node, float) and not math.isfinite(node):
-            return path, f"{path} is {node!r}, which is not a JSON number (RFC 8259 has no NaN or Infinity)"
+            spelled = "NaN" if math.isnan(node) else ("Infinity" if node > 0 else "-Infinity")
+            return path, f"{path} is {spelled}, which is not a JSON number (RFC 8259 has no NaN or Infinity)"
         if isinstance(node, dict | list):
             if depth >= max_depth:
                 return root, f"{root} nests objects and arrays deeper than {max_depth} levels"
