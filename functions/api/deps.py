@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from functions.api.logic.auth import TokenUsage
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
@@ -27,6 +28,7 @@ class ApiDeps:
     guard: UrlGuard
     secret_box: SecretBox
     delivery: DeliverDeps
+    token_usage: TokenUsage
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
@@ -55,6 +57,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
             disable_after_seconds=settings.disable_after_seconds,
             concurrency=1,
         ),
+        token_usage=TokenUsage(subscriptions),
     )
 
 

@@ -16,17 +16,18 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.api.logic.auth import authenticate
-from functions.api.routes import events, hooks, tenants
-from functions.api.routes.context import PRINCIPAL_KEY, deps
+from functions.api.access import access_for
+from functions.api.logic.auth import SAFE_METHODS, authenticate, authorize
+from functions.api.routes import admin_tokens, events, hooks, tenants
+from functions.api.routes.context import PRINCIPAL_KEY, deps, now
 from functions.api.schemas import ErrorBody, Health
-from functions.common.errors import BadRequest, HookwireError, NotFound, PayloadTooLarge
+from functions.common.errors import BadRequest, Forbidden, HookwireError, NotFound, PayloadTooLarge
 from functions.common.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 300 * 1024  # event data may be 256 KiB; the rest is room for the envelope fields
-PUBLIC_PATHS = frozenset({"/health"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(admin_tokens.router)
 app.include_router(tenants.router)
 app.include_router(hooks.router)
 app.include_router(events.router)
@@ -78,9 +79,13 @@ def handle_validation_error(error: RequestValidationError) -> Response[ErrorBody
 
 
 def _gate(event: dict[str, Any]) -> None:
-    """Checks that must come before body validation: size, content type, then the token (401 before 422)."""
-    path = event.get("rawPath") or event.get("requestContext", {}).get("http", {}).get("path", "")
-    if path in PUBLIC_PATHS:
+    """Checks that come before any route code: size, content type, the token (401), then the route's access
+    rule from api/access.py (403 naming the missing scope) and read-only tokens (403), all before 422."""
+    http = event.get("requestContext", {}).get("http", {})
+    path = event.get("rawPath") or http.get("path", "")
+    method = (http.get("method") or "").upper()
+    access = access_for(method, path)
+    if access is not None and access.public:
         return
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     body = event.get("body") or ""
@@ -90,10 +95,14 @@ def _gate(event: dict[str, Any]) -> None:
     if body and content_type and not content_type.lower().startswith("application/json"):
         raise BadRequest(f"content-type must be application/json, not {content_type}", field="content-type")
     d = deps()
-    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions)
+    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions, d.token_usage, now())
     app.append_context(**{PRINCIPAL_KEY: principal})
-    logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value)
+    logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value, token_id=principal.token_id)
     logger.append_keys(**_ids_in_path(path))
+    if access is not None:
+        authorize(principal, access)
+    if principal.read_only and method not in SAFE_METHODS:
+        raise Forbidden("this token is read-only", field="authorization")
 
 
 _ID_AFTER = {"hooks": "hook_id", "executions": "execution_id", "events": "event_id"}

@@ -11,7 +11,7 @@ def test_every_route_is_documented_with_its_errors() -> None:
     import json
 
     document = json.loads(render())
-    assert len(document["paths"]) == 17
+    assert len(document["paths"]) == 19
     create = document["paths"]["/hooks"]["post"]
     assert {"201", "401", "404", "422"} <= set(create["responses"])
     assert document["paths"]["/health"]["get"]["security"] == []
