@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from functions.api.logic.auth import TokenUsage
+from functions.api.logic.limits import PublishLimiter
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
@@ -29,6 +30,7 @@ class ApiDeps:
     secret_box: SecretBox
     delivery: DeliverDeps
     token_usage: TokenUsage
+    publish_limiter: PublishLimiter
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
@@ -58,6 +60,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
             concurrency=1,
         ),
         token_usage=TokenUsage(subscriptions),
+        publish_limiter=PublishLimiter(settings.tenant_publish_rate, settings.api_concurrency),
     )
 
 

@@ -21,7 +21,14 @@ from functions.api.logic.auth import SAFE_METHODS, authenticate, authorize
 from functions.api.routes import admin_tokens, events, hooks, tenants
 from functions.api.routes.context import PRINCIPAL_KEY, deps, now
 from functions.api.schemas import ErrorBody, Health
-from functions.common.errors import BadRequest, Forbidden, HookwireError, NotFound, PayloadTooLarge
+from functions.common.errors import (
+    BadRequest,
+    Forbidden,
+    HookwireError,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+)
 from functions.common.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 300 * 1024  # event data may be 256 KiB; the rest is room for the envelope fields
@@ -40,7 +47,10 @@ def health() -> Health:
 
 def error_response(error: HookwireError) -> Response[ErrorBody]:
     body = ErrorBody(message=error.message, code=error.code, field=error.field)
-    return Response(error.status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TooManyRequests) else None
+    return Response(
+        error.status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True), headers=headers
+    )
 
 
 @app.not_found
@@ -118,7 +128,7 @@ def _response_of(error: HookwireError) -> dict[str, Any]:
     response = error_response(error)
     return {
         "statusCode": response.status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": dict(response.headers),
         "body": response.body,
         "isBase64Encoded": False,
     }

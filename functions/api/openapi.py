@@ -43,6 +43,11 @@ SUCCESS_STATUS: dict[tuple[str, str], tuple[str, ...]] = {
     ("/events", "post"): ("202", "200"),  # 200: the id was seen before
     ("/events/{event_id}/replay", "post"): ("202",),
 }
+# Routes under a per-tenant abuse limit (deployment configuration): 429 with Retry-After past it.
+LIMITED = {
+    ("/events", "post"): "The tenant's publish rate was exceeded; retry after Retry-After seconds",
+    ("/hooks", "post"): "The tenant has as many hooks as its limit allows",
+}
 
 
 def _error_ref(description: str) -> dict[str, Any]:
@@ -79,6 +84,9 @@ def openapi_document() -> dict[str, Any]:
                 continue
             for status, description in ERROR_RESPONSES.items():
                 responses[status] = _error_ref(description)
+            if (path, method) in LIMITED:
+                responses["429"] = _error_ref(LIMITED[(path, method)])
+                responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
     _drop_unreferenced(schemas, document)
     return document
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions.api.logic.limits import PublishLimiter
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -43,12 +44,14 @@ def publish(
     subscriptions: SubscriptionsRepository,
     events_queue: QueueClient,
     retention_days: int,
+    limiter: PublishLimiter,
     now: datetime,
 ) -> Published:
-    """Store the event (for idempotency and replay), then enqueue it for fan-out.
+    """Admit it under the tenant's publish rate, store the event (for idempotency and replay), then enqueue it.
 
     `raw_data` is the exact text of `data` in the request, kept so `data` hooks get it byte for byte.
     """
+    limiter.admit(tenant_id, now)
     data_text = raw_data if raw_data is not None else json.dumps(body.data, separators=(",", ":"), ensure_ascii=False)
     if len(data_text.encode()) > MAX_DATA_BYTES:
         raise PayloadTooLarge(f"data is larger than {MAX_DATA_BYTES // 1024} KiB", field="data")
