@@ -27,6 +27,16 @@ PROTECTED_HEADERS = frozenset(
 )
 
 
+# Credentials a hook may send to its receiver: executions keep the header, never its value.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+REDACTED = "[redacted]"
+
+
+def recorded_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The request headers as an execution stores them: credential values replaced by REDACTED."""
+    return {name: REDACTED if name.lower() in CREDENTIAL_HEADERS else value for name, value in headers.items()}
+
+
 @dataclass(frozen=True)
 class OutgoingRequest:
     url: str
@@ -148,7 +158,7 @@ def record_attempt(
         failure_class=None if status is ExecutionStatus.SUCCEEDED else failure_class(result.status, result.failure),
         next_attempt_at=now + timedelta(seconds=retry_delay) if retry_delay is not None else None,
         request_url=request.url,
-        request_headers=request.headers,
+        request_headers=recorded_headers(request.headers),
         payload_format=request.payload_format,
         created_at=now,
     )
