@@ -9,8 +9,9 @@ from tests.conftest import ADMIN_TOKEN
 
 @pytest.fixture
 def limited(aws_env, monkeypatch):
-    """Given an API configured for 3 events/s per tenant on one container and 2 hooks per tenant."""
-    monkeypatch.setenv(Env.TENANT_PUBLISH_RATE, "3")
+    """Given an API configured for one event per 50 s per tenant (burst 1) on one container, and 2 hooks per tenant.
+    The slow rate keeps the bucket from refilling while the test runs, however loaded the machine is."""
+    monkeypatch.setenv(Env.TENANT_PUBLISH_RATE, "0.02")
     monkeypatch.setenv(Env.MAX_HOOKS_PER_TENANT, "2")
     _reset_function_caches()
     return aws_env
@@ -20,11 +21,10 @@ def test_publishing_past_the_tenants_rate_is_429_with_retry_after_and_other_tena
     limited, api, tenant, other_tenant
 ) -> None:
     event = {"type": "invoice.paid", "data": {"n": 1}}
-    statuses = [api.post("/events", tenant["token"], event).status for _ in range(5)]
-    assert statuses[:3] == [202, 202, 202] and 429 in statuses[3:]
+    assert api.post("/events", tenant["token"], event).status == 202
     refused = api.post("/events", tenant["token"], event)
     assert refused.status == 429 and refused.body["code"] == "too_many_requests"
-    assert int(refused.headers["Retry-After"]) >= 1
+    assert 1 <= int(refused.headers["Retry-After"]) <= 50
     assert api.post("/events", other_tenant["token"], event).status == 202
 
 
