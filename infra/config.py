@@ -30,6 +30,11 @@ class DeployConfig(PortalSettings):
     alarm_email: str | None = None
     failure_rate_alarm_percent: float = Field(default=25, gt=0, le=100)
     api_5xx_alarm_count: int = Field(default=5, ge=0)
+    # 0 reserves nothing: needed in accounts whose concurrency quota is still the new-account 10.
+    api_reserved_concurrency: int = Field(default=contract.DEFAULT_API_CONCURRENCY, ge=0, le=1000)
+    # Abuse limits per tenant (0 = no limit); see docs/security.md for their precision.
+    tenant_publish_rate: float = Field(default=contract.DEFAULT_TENANT_PUBLISH_RATE, ge=0)
+    max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0)
     domain_name: str | None = None
     certificate_arn: str | None = None
 

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from functions.common import contract
 from functions.common.contract import Env
+from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
@@ -26,6 +27,7 @@ API_SUBSCRIPTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
@@ -73,6 +75,9 @@ class HookwireStack(Stack):
             Env.EVENT_RETENTION_DAYS: str(config.event_retention_days),
             Env.ALLOW_HTTP: str(config.allow_http).lower(),
             Env.ALLOWED_CIDRS: config.allowed_cidrs,
+            Env.TENANT_PUBLISH_RATE: str(config.tenant_publish_rate),
+            Env.API_CONCURRENCY: str(config.api_reserved_concurrency),
+            Env.MAX_HOOKS_PER_TENANT: str(config.max_hooks_per_tenant),
         }
         pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
         portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
@@ -83,7 +88,13 @@ class HookwireStack(Stack):
             Env.PORTAL_ACCENT_COLOR: config.portal_accent_color,
             Env.PORTAL_FRAME_ANCESTORS: config.portal_frame_ancestors,
         }
-        api = HookApi(self, "Api", config=config, environment={**pipeline.environment, **portal_environment})
+        api = HookApi(
+            self,
+            "Api",
+            config=config,
+            environment={**pipeline.environment, **portal_environment},
+            secrets_key=secrets_key,
+        )
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
@@ -123,6 +134,7 @@ class HookwireStack(Stack):
         self.pipeline = pipeline
         self.storage = storage
         acknowledge_findings(self)
+        explain_checkov_skips(self)
         CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the Hookwire HTTP API")
         CfnOutput(
             self,

@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -72,6 +72,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
 class Reply:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class InProcessApi:
@@ -100,7 +101,7 @@ class InProcessApi:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         result = self.invoke(http_api_event(method, path, query, sent, data))
         text = result.get("body") or ""
-        return Reply(int(result["statusCode"]), json.loads(text) if text else None)
+        return Reply(int(result["statusCode"]), json.loads(text) if text else None, result.get("headers") or {})
 
     def get(self, path: str, token: str | None = None) -> Reply:
         return self.request("GET", path, token)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from functions.api.logic.auth import TokenUsage
+from functions.api.logic.limits import PublishLimiter
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.portal_sessions import PortalSessionsRepository
@@ -29,13 +31,16 @@ class ApiDeps:
     guard: UrlGuard
     secret_box: SecretBox
     delivery: DeliverDeps
+    token_usage: TokenUsage
+    publish_limiter: PublishLimiter
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
     delivery = delivery_deps(settings)
+    subscriptions = SubscriptionsRepository(settings.subscriptions_table)
     return ApiDeps(
         settings=settings,
-        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
+        subscriptions=subscriptions,
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
@@ -44,6 +49,8 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         guard=UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs),
         secret_box=shared_secret_box(settings.kms_key_id),
         delivery=delivery,
+        token_usage=TokenUsage(subscriptions),
+        publish_limiter=PublishLimiter(settings.tenant_publish_rate, settings.api_concurrency),
     )
 
 

@@ -16,6 +16,7 @@ from functions.common.models import (
     ExecutionStatus,
     HookStatus,
     PayloadFormat,
+    Scope,
 )
 
 MAX_ON_ENTRIES = 100
@@ -75,12 +76,54 @@ class TenantView(BaseModel):
 
 class TenantCreated(TenantView):
     token: str = Field(description="The tenant's first token. Shown once: store it now.")
+    token_id: str = Field(description="The id to list or revoke that token by.")
 
 
-class TokenCreated(BaseModel):
+class CreateTenantToken(Strict):
+    read_only: bool = Field(default=False, description="A read-only token may only GET (403 on anything else).")
+
+
+class TenantTokenView(BaseModel):
+    """A tenant token as listed: never the token itself (only its SHA-256 is stored)."""
+
     id: str
-    token: str = Field(description="Shown once: store it now.")
     created_at: datetime
+    last_used_at: datetime | None = Field(description="Refreshed at most once a minute.")
+    read_only: bool
+
+
+class TokenCreated(TenantTokenView):
+    token: str = Field(description="Shown once: store it now.")
+
+
+class ItemList[T](BaseModel):
+    """A short list returned whole (no paging)."""
+
+    items: list[T]
+
+
+class CreateAdminToken(Strict):
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, description="events:publish, tenants:manage, catalog:manage, read")
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique(cls, value: list[Scope]) -> list[Scope]:
+        return sorted(set(value))
+
+
+class AdminTokenView(BaseModel):
+    """A scoped admin token as listed; `root` is the operator's Secrets Manager token, which has every scope."""
+
+    id: str
+    name: str
+    scopes: list[Scope]
+    created_at: datetime | None
+    last_used_at: datetime | None = Field(description="Refreshed at most once a minute.")
+
+
+class AdminTokenCreated(AdminTokenView):
+    token: str = Field(description="Shown once: store it now.")
 
 
 # --- event types ------------------------------------------------------------------------------

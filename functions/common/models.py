@@ -34,8 +34,21 @@ class PrincipalKind(StrEnum):
     PORTAL = "portal"
 
 
+class Scope(StrEnum):
+    """What an admin token may do. The operator's root token (the Secrets Manager secret) has them all."""
+
+    EVENTS_PUBLISH = "events:publish"
+    TENANTS_MANAGE = "tenants:manage"
+    CATALOG_MANAGE = "catalog:manage"
+    READ = "read"
+
+
+ROOT_TOKEN_ID = "root"
+
+
 class Principal(BaseModel):
-    """Who is calling: the operator (admin token), one tenant (tenant token) or one tenant's portal session.
+    """Who is calling: the operator (admin token, with scopes), one tenant (tenant token) or one tenant's
+    portal session.
 
     `read_only` principals may only read: the API refuses any other method in one place (api/handler.py).
     """
@@ -44,6 +57,11 @@ class Principal(BaseModel):
     tenant_id: str | None = None
     token_id: str | None = None
     read_only: bool = False
+    scopes: frozenset[Scope] = frozenset()
+
+    @property
+    def is_root(self) -> bool:
+        return self.kind is PrincipalKind.ADMIN and self.token_id == ROOT_TOKEN_ID
 
 
 class Tenant(BaseModel):
@@ -53,10 +71,17 @@ class Tenant(BaseModel):
 
 
 class TokenRecord(BaseModel):
+    """A stored token: a tenant's (`tenant_id` set) or a scoped admin token (`scopes` set). Only its
+    SHA-256 is kept; `last_used_at` is refreshed at most once per USAGE_INTERVAL (auth.py)."""
+
     id: str
-    tenant_id: str
+    tenant_id: str | None = None
     token_hash: str
     created_at: datetime
+    name: str | None = None
+    scopes: list[Scope] = Field(default_factory=list)
+    read_only: bool = False
+    last_used_at: datetime | None = None
 
 
 class EventType(BaseModel):

@@ -101,6 +101,9 @@ class DeliverSettings(StorageSettings, DeliverySettings):
 class ApiSettings(DeliverSettings, PortalSettings):
     events_queue_url: str
     admin_secret_arn: str
+    tenant_publish_rate: float = Field(default=0, ge=0, description="events/s per tenant, fleet-wide; 0 = no limit")
+    api_concurrency: int = Field(default=1, ge=0, description="api containers the publish rate is split over")
+    max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0, description="0 = none")
 
 
 class FanoutSettings(StorageSettings):
@@ -130,6 +133,9 @@ def api_settings() -> ApiSettings:
         "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
         "admin_secret_arn": Env.ADMIN_SECRET_ARN,
         "kms_key_id": Env.KMS_KEY_ID,
+        "tenant_publish_rate": Env.TENANT_PUBLISH_RATE,
+        "api_concurrency": Env.API_CONCURRENCY,
+        "max_hooks_per_tenant": Env.MAX_HOOKS_PER_TENANT,
     }
     return ApiSettings.model_validate(_env(names))
 

@@ -138,4 +138,5 @@ def environment(provisioned: Provisioned) -> dict[str, str]:
         contract.Env.DELIVERIES_QUEUE_URL: provisioned.deliveries_queue_url,
         contract.Env.ADMIN_SECRET_ARN: provisioned.admin_secret_arn,
         contract.Env.KMS_KEY_ID: provisioned.kms_key_id,
+        contract.Env.API_CONCURRENCY: "1",  # one in-process api container holds a tenant's whole publish rate
     }

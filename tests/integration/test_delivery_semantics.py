@@ -139,7 +139,9 @@ def test_racing_identical_publishes_create_one_event(api, tenant, pipeline, rece
 
     def publish_once() -> None:
         results.append(
-            publish_logic(tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, utcnow()).created
+            publish_logic(
+                tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, deps.publish_limiter, utcnow()
+            ).created
         )
 
     threads = [threading.Thread(target=publish_once) for _ in range(4)]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions.api.logic.limits import PublishLimiter
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -35,12 +36,15 @@ def publish(
     subscriptions: SubscriptionsRepository,
     events_queue: QueueClient,
     retention_days: int,
+    limiter: PublishLimiter,
     now: datetime,
 ) -> Published:
-    """Store the event through the one ingest path (for idempotency and replay), then enqueue it for fan-out.
+    """Store the event through the one ingest path (for idempotency and replay), then enqueue it for fan-out;
+    admitted first under the tenant's publish rate.
 
     `raw_data` is the exact text of `data` in the request, kept so `data` hooks get it byte for byte.
     """
+    limiter.admit(tenant_id, now)
     submission = Submission(tenant_id=tenant_id, type=body.type, data=body.data, raw_data=raw_data, id=body.id)
     ingested = ingest(submission, subscriptions, retention_days, now)
     event = ingested.event

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.deps import ApiDeps, api_deps
-from functions.api.logic.auth import require_admin, tenant_scope
+from functions.api.logic.auth import tenant_scope
 from functions.common.ingest import ID_PATTERN
 from functions.common.models import Principal
 from functions.common.timeutil import utcnow
@@ -33,10 +33,6 @@ def now() -> datetime:
 
 def principal_of(context: dict) -> Principal:
     return context[PRINCIPAL_KEY]
-
-
-def admin(context: dict) -> None:
-    require_admin(principal_of(context))
 
 
 def tenant(context: dict, named_tenant: str | None = None) -> str:

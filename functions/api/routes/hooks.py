@@ -44,7 +44,8 @@ router = APIGatewayHttpRouter()
 def create_hook(body: CreateHook, tenant_id: TenantParam = None) -> Response[HookWithSecret]:
     scope = tenant(router.context, tenant_id)
     d = deps()
-    return reply(201, hooks.create_hook(scope, body, d.subscriptions, d.guard, d.secret_box, now()))
+    max_hooks = d.settings.max_hooks_per_tenant
+    return reply(201, hooks.create_hook(scope, body, d.subscriptions, d.guard, d.secret_box, max_hooks, now()))
 
 
 @router.get("/hooks", summary="List hooks (never with secrets)")

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.api.logic import portal, portal_assets
 from functions.api.logic.auth import require_token_holder
-from functions.api.routes.context import admin, deps, now, principal_of, reply, tenant
+from functions.api.routes.context import IdPath, deps, now, principal_of, reply, tenant
 from functions.api.schemas import (
     BrandingView,
     CreatePortalSession,
@@ -22,11 +22,8 @@ from functions.api.schemas import (
 
 router = APIGatewayHttpRouter()
 PAGE_PATH = "/portal"
-ASSETS_PREFIX = "/portal/assets/"
 EXCHANGE_PATH = "/portal/sessions/exchange"
 BRANDING_PATH = "/portal/branding"
-# Reachable without a token: the page, its assets, its branding, and the link -> session exchange.
-PUBLIC_PATHS = frozenset({PAGE_PATH, EXCHANGE_PATH, BRANDING_PATH})
 AssetName = Annotated[str, Path(pattern=r"^[a-z0-9.]{1,40}$")]
 
 
@@ -66,8 +63,7 @@ def portal_branding() -> BrandingView:
 
 
 @router.delete("/tenants/<tenant_id>/portal-sessions", summary="Revoke every portal link and session of a tenant")
-def revoke_portal_sessions(tenant_id: str) -> PortalSessionsRevoked:
-    admin(router.context)
+def revoke_portal_sessions(tenant_id: IdPath) -> PortalSessionsRevoked:
     d = deps()
     return portal.revoke_all(tenant_id, d.portal_sessions, d.subscriptions)
 

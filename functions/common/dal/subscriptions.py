@@ -5,6 +5,8 @@
 | tenant      | TENANTS           | TENANT#{id}        |
 | token       | TOKEN#{sha256}    | TOKEN              |
 | token index | TENANT#{tenant}   | TOKEN#{token_id}   |
+| admin token index | ADMIN_TOKENS | TOKEN#{token_id} |
+| root token use | ADMIN_TOKENS   | ROOT               |
 | hook        | TENANT#{tenant}   | HOOK#{hook_id}     |
 | event       | TENANT#{tenant}   | EVENT#{event_id}   |
 | event type  | EVENT_TYPES       | TYPE#{type}        |
@@ -44,8 +46,26 @@ _UNCLAIMED_OR_MINE = (
 )
 
 
+ADMIN_TOKENS_PK = "ADMIN_TOKENS"
+ROOT_USAGE_SK = "ROOT"
+TOKEN_SK = "TOKEN"
+
+
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
+
+
+def token_lookup_pk(token_hash: str) -> str:
+    return f"TOKEN#{token_hash}"
+
+
+def token_owner_pk(tenant_id: str | None) -> str:
+    """Where a token is indexed: under its tenant, or under ADMIN_TOKENS for a scoped admin token."""
+    return tenant_pk(tenant_id) if tenant_id else ADMIN_TOKENS_PK
+
+
+def token_index_sk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
 
 
 def _condition_failed(exc: ClientError) -> bool:
@@ -139,57 +159,103 @@ class SubscriptionsRepository:
             if sk.startswith(("TOKEN#", "HOOK#")):
                 deletes.append({"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}})
             if sk.startswith("TOKEN#"):
-                token_key = {"pk": s(f"TOKEN#{item['token_hash']['S']}"), "sk": s("TOKEN")}
+                token_key = {"pk": s(token_lookup_pk(item["token_hash"]["S"])), "sk": s(TOKEN_SK)}
                 deletes.append({"DeleteRequest": {"Key": token_key}})
         dynamo.batch_write(self._db, self.table, deletes)
         return True
 
     # --- tokens --------------------------------------------------------------------------------
     def put_token(self, token: TokenRecord) -> None:
-        """Two items in one transaction: the hash lookup and the per-tenant index used to revoke."""
-        lookup = {
-            "pk": s(f"TOKEN#{token.token_hash}"),
-            "sk": s("TOKEN"),
-            "tenant_id": s(token.tenant_id),
+        """Two items in one transaction: the hash lookup (authentication) and the owner's index (list, revoke)."""
+        fields = {
             "token_id": s(token.id),
             "created_at": s(token.created_at.isoformat()),
+            "scopes": s(" ".join(token.scopes)),
+            "read_only": {"BOOL": token.read_only},
         }
-        index = {
-            "pk": s(tenant_pk(token.tenant_id)),
-            "sk": s(f"TOKEN#{token.id}"),
-            "token_hash": s(token.token_hash),
-            "created_at": s(token.created_at.isoformat()),
-        }
+        if token.tenant_id:
+            fields["tenant_id"] = s(token.tenant_id)
+        if token.name:
+            fields["name"] = s(token.name)
+        lookup = {"pk": s(token_lookup_pk(token.token_hash)), "sk": s(TOKEN_SK), **fields}
+        index = {"pk": s(token_owner_pk(token.tenant_id)), "sk": s(token_index_sk(token.id))}
+        index |= {"token_hash": s(token.token_hash), **fields}
         dynamo.call(
             self._db.transact_write_items,
             TransactItems=[{"Put": {"TableName": self.table, "Item": item}} for item in (lookup, index)],
         )
 
-    def find_token(self, token_hash: str) -> TokenRecord | None:
-        item = self._get(f"TOKEN#{token_hash}", "TOKEN")
-        if not item:
-            return None
+    @staticmethod
+    def _token_from_item(item: Item, token_hash: str, last_used: Item | None = None) -> TokenRecord:
         values = dynamo.plain(item)
+        used = dynamo.plain(last_used or item).get("last_used_at")
         return TokenRecord(
             id=values["token_id"],
-            tenant_id=values["tenant_id"],
+            tenant_id=values.get("tenant_id"),
             token_hash=token_hash,
             created_at=values["created_at"],
+            name=values.get("name"),
+            scopes=values.get("scopes", "").split(),
+            read_only=values.get("read_only", False),
+            last_used_at=used,
         )
 
-    def revoke_token(self, tenant_id: str, token_id: str) -> bool:
-        item = self._get(tenant_pk(tenant_id), f"TOKEN#{token_id}")
+    def find_token(self, token_hash: str) -> TokenRecord | None:
+        item = self._get(token_lookup_pk(token_hash), TOKEN_SK)
+        return self._token_from_item(item, token_hash) if item else None
+
+    def list_tokens(self, tenant_id: str | None) -> list[TokenRecord]:
+        """A tenant's tokens (or, with None, the scoped admin tokens), oldest first. `last_used_at` lives on
+        the lookup items, which have a partition each, so one BatchGetItem fetches it."""
+        index = dynamo.query_all(
+            self._db,
+            self.table,
+            key_condition="pk = :pk AND begins_with(sk, :token)",
+            values={":pk": s(token_owner_pk(tenant_id)), ":token": s(token_index_sk(""))},
+        )
+        keys = [{"pk": s(token_lookup_pk(item["token_hash"]["S"])), "sk": s(TOKEN_SK)} for item in index]
+        lookups = {item["pk"]["S"]: item for item in dynamo.batch_get(self._db, self.table, keys)}
+        records = []
+        for item in index:
+            token_hash = item["token_hash"]["S"]
+            records.append(self._token_from_item(item, token_hash, lookups.get(token_lookup_pk(token_hash))))
+        return records
+
+    def touch_token(self, token_hash: str, now: datetime) -> None:
+        """Record a use: one write on the token's own partition (never a tenant's); callers throttle it."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key={"pk": s(token_lookup_pk(token_hash)), "sk": s(TOKEN_SK)},
+                UpdateExpression="SET last_used_at = :now",
+                ConditionExpression="attribute_exists(pk)",  # revoked meanwhile: don't resurrect it
+                ExpressionAttributeValues={":now": s(now.isoformat())},
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):
+                raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+
+    def revoke_token(self, tenant_id: str | None, token_id: str) -> bool:
+        item = self._get(token_owner_pk(tenant_id), token_index_sk(token_id))
         if not item:
             return False
         token_hash = item["token_hash"]["S"]
         dynamo.call(
             self._db.transact_write_items,
             TransactItems=[
-                {"Delete": {"TableName": self.table, "Key": {"pk": s(f"TOKEN#{token_hash}"), "sk": s("TOKEN")}}},
+                {"Delete": {"TableName": self.table, "Key": {"pk": s(token_lookup_pk(token_hash)), "sk": s(TOKEN_SK)}}},
                 {"Delete": {"TableName": self.table, "Key": {"pk": item["pk"], "sk": item["sk"]}}},
             ],
         )
         return True
+
+    def root_last_used(self) -> datetime | None:
+        item = self._get(ADMIN_TOKENS_PK, ROOT_USAGE_SK)
+        return dynamo.plain(item)["last_used_at"] if item else None
+
+    def touch_root(self, now: datetime) -> None:
+        item = {"pk": s(ADMIN_TOKENS_PK), "sk": s(ROOT_USAGE_SK), "last_used_at": s(now.isoformat())}
+        dynamo.call(self._db.put_item, TableName=self.table, Item=item)
 
     # --- event types ---------------------------------------------------------------------------
     def put_event_types(self, event_types: Iterable[EventType]) -> None:
@@ -298,6 +364,24 @@ class SubscriptionsRepository:
                 raise DependencyFailure(f"PutItem failed: {exc.response['Error'].get('Code')}") from exc
             return updated
         raise Conflict(f"hook {hook_id} is being changed concurrently; try again", field="id")
+
+    def count_hooks(self, tenant_id: str) -> int:
+        """Query with Select=COUNT: still reads the hooks (0.5 RCU per 4 KB), done only when one is created."""
+        total, cursor = 0, None
+        while True:
+            kwargs = {"ExclusiveStartKey": cursor} if cursor else {}
+            response = dynamo.call(
+                self._db.query,
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :hook)",
+                ExpressionAttributeValues={":pk": s(tenant_pk(tenant_id)), ":hook": s("HOOK#")},
+                Select="COUNT",
+                **kwargs,
+            )
+            total += response["Count"]
+            cursor = response.get("LastEvaluatedKey")
+            if not cursor:
+                return total
 
     def delete_hook(self, tenant_id: str, hook_id: str) -> bool:
         return self._delete(tenant_pk(tenant_id), f"HOOK#{hook_id}")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from functions.common import ids
-from functions.common.delivery.request import OutgoingRequest
+from functions.common.delivery.request import OutgoingRequest, recorded_headers
 from functions.common.http_client import HttpResult
 from functions.common.metric_names import failure_class
 from functions.common.models import Event, Execution, ExecutionStatus, Hook, HookStatus
@@ -122,7 +122,7 @@ def record_attempt(
         failure_class=None if status is ExecutionStatus.SUCCEEDED else failure_class(result.status, result.failure),
         next_attempt_at=now + timedelta(seconds=retry_delay) if retry_delay is not None else None,
         request_url=request.url if request else None,
-        request_headers=request.headers if request else {},
+        request_headers=recorded_headers(request.headers) if request else {},
         payload_format=request.payload_format if request else None,
         created_at=now,
     )

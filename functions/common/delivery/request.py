@@ -10,6 +10,15 @@ from functions.common.models import Event, Hook, PayloadFormat
 from functions.common.timeutil import epoch_seconds, iso
 from functions.common.validation import PROTECTED_HEADERS
 
+# Credentials a hook may send to its receiver: executions keep the header, never its value.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+REDACTED = "[redacted]"
+
+
+def recorded_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The request headers as an execution stores them: credential values replaced by REDACTED."""
+    return {name: REDACTED if name.lower() in CREDENTIAL_HEADERS else value for name, value in headers.items()}
+
 
 @dataclass(frozen=True)
 class OutgoingRequest:
