@@ -101,7 +101,9 @@ class InProcessApi:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         result = self.invoke(http_api_event(method, path, query, sent, data))
         text = result.get("body") or ""
-        return Reply(int(result["statusCode"]), json.loads(text) if text else None, result.get("headers") or {})
+        headers = result.get("headers") or {}
+        is_json = "json" in {name.lower(): value for name, value in headers.items()}.get("content-type", "json")
+        return Reply(int(result["statusCode"]), json.loads(text) if text and is_json else text or None, headers)
 
     def get(self, path: str, token: str | None = None) -> Reply:
         return self.request("GET", path, token)

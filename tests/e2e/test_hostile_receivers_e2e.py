@@ -37,13 +37,10 @@ def test_hostile_receivers_never_harm_another_tenant_end_to_end(runtime: LocalRu
             name: hostile_client.call("POST", "/hooks", {"name": name, "url": server.url, "on": "lead.created"})
             for name, server in servers.items()
         }
-        # ... and two that the API refuses today, written straight to the table as older records would be
+        # ... and one that the API refuses today, written straight to the table as an older record would be (a
+        # stored non-ASCII host is no such case: it is sent to its IDNA-mapped form, see test_hostile_hooks_api)
         store = SubscriptionsRepository(runtime.resources.subscriptions_table)  # type: ignore[union-attr]
-        port = receivers[0].server.server_address[1]
-        unsendable = {
-            "non-latin-1 host": {"url": f"http://ⓛocalhost:{port}/webhook"},
-            "non-latin-1 header": {"headers": {"X-Price": "price €5"}},
-        }
+        unsendable = {"non-latin-1 header": {"headers": {"X-Price": "price €5"}}}
         for name, update in unsendable.items():
             hook = hostile_client.call("POST", "/hooks", {"name": name, "url": receivers[0].url, "on": "lead.created"})
             store.update_hook(hostile_tenant, hook["id"], lambda h, u=update: h.model_copy(update=u))

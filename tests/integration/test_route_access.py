@@ -36,8 +36,8 @@ def test_every_route_refuses_the_tokens_its_rule_excludes(api, tokens) -> None:
     for route, access in ROUTES:
         method, path = _concrete(route)
         if access.public:
-            # Given a public route, when called without a token, then it answers
-            assert api.request(method, path).status == 200, route
+            # Given a public route, when called without a token, then no token is asked for
+            assert api.request(method, path).status not in (401, 403), route
             continue
         # A token without the route's scope (or, for root-only routes, any scoped token) gets 403 naming it
         scoped = tokens[access.scope] if access.scope else tokens["every"]
