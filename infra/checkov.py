@@ -45,6 +45,8 @@ _UNRESERVED = {
     "Pipeline/Deliver": f"Capped, not reserved: its SQS event source's MaximumConcurrency "
     f"({contract.DELIVERIES_CONSUMER.max_concurrency}) bounds it, so a delivery flood can't take the API's "
     "reserved capacity, without taking from the account's unreserved pool.",
+    "Pipeline/DeadLetters": f"Capped, not reserved: its SQS event sources' MaximumConcurrency "
+    f"({contract.DEAD_LETTERS_CONSUMER.max_concurrency} per DLQ) bounds it; it runs only when a message reached a DLQ.",
     "Catalog/": "Runs only during a deploy (CloudFormation custom resource), once per catalogue change.",
     "Api/": "Reserved concurrency disabled by configuration (api_reserved_concurrency=0), e.g. in an account "
     "whose concurrency quota is still the new-account 10.",
