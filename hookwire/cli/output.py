@@ -22,16 +22,43 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+TABLE_WIDTH = 100
+GAP = "  "
+MIN_COLUMN = 10
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut the middle out, keeping both ends: the scheme and host of a URL and its last path segment."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def _fit(widths: list[int], headers: Sequence[str]) -> list[int]:
+    """Narrow the widest columns (never below their header or MIN_COLUMN) until the row fits TABLE_WIDTH."""
+    fitted = list(widths)
+    floor = [min(w, max(len(h), MIN_COLUMN)) for w, h in zip(widths, headers, strict=True)]
+    while sum(fitted) + len(GAP) * (len(fitted) - 1) > TABLE_WIDTH:
+        widest = max(range(len(fitted)), key=lambda i: fitted[i] - floor[i])
+        if fitted[widest] <= floor[widest]:
+            break
+        fitted[widest] -= 1
+    return fitted
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], stream: TextIO | None = None) -> None:
+    """Columns narrowed to fit 100 characters; long values lose their middle (`--json` has them whole)."""
     out = stream or sys.stdout
     if not rows:
         out.write("(none)\n")
         return
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
-    out.write("  ".join(column.upper().ljust(w) for column, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    full = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = _fit([max(len(column), *(len(line[i]) for line in full)) for i, column in enumerate(columns)], columns)
+    cells = [[shorten(value, w) for value, w in zip(line, widths, strict=True)] for line in full]
+    out.write(GAP.join(column.upper().ljust(w) for column, w in zip(columns, widths, strict=True)).rstrip() + "\n")
     for line in cells:
-        out.write("  ".join(value.ljust(w) for value, w in zip(line, widths, strict=True)).rstrip() + "\n")
+        out.write(GAP.join(value.ljust(w) for value, w in zip(line, widths, strict=True)).rstrip() + "\n")
 
 
 def record(value: dict[str, Any], stream: TextIO | None = None) -> None:

@@ -27,7 +27,7 @@ def _issue_token(subscriptions: SubscriptionsRepository, tenant_id: str, now: da
 
 
 def create_tenant(body: CreateTenant, subscriptions: SubscriptionsRepository, now: datetime) -> TenantCreated:
-    tenant = Tenant(id=ids.new_id("ten"), name=body.name, created_at=now)
+    tenant = Tenant(id=ids.new_id("ten"), name=body.name, created_at=now, payload_format=body.payload_format)
     subscriptions.put_tenant(tenant)
     token = _issue_token(subscriptions, tenant.id, now)
     return TenantCreated(**tenant.model_dump(), token=token.token)
