@@ -16,7 +16,7 @@ from hookwire.cli.errors import CliError, UsageError
 from hookwire.client import HookwireClient
 
 HOOK_COLUMNS = ("id", "name", "status", "on", "url", "payload_format")
-EXECUTION_COLUMNS = ("id", "created_at", "event_type", "attempt", "status", "response_status", "duration_ms", "error")
+EXECUTION_COLUMNS = ("id", "created_at", "event_type", "attempt", "status", "response_status", "error")
 
 
 def _argument_text(text: str) -> str:
@@ -276,6 +276,10 @@ def event_types_put(client: HookwireClient, args: argparse.Namespace) -> None:
         body["category"] = args.category
     if args.schema:
         body["schema"] = json_argument(args.schema)
+    if args.example:
+        body["example"] = json_argument(args.example)
+    if args.format:
+        body["payload_format"] = args.format
     show(args, client.call("PUT", f"/event-types/{args.type}", body))
 
 
@@ -286,7 +290,8 @@ def event_types_delete(client: HookwireClient, args: argparse.Namespace) -> None
 
 # --- admin ----------------------------------------------------------------------------------------
 def tenants_create(client: HookwireClient, args: argparse.Namespace) -> None:
-    tenant = client.call("POST", "/tenants", {"name": args.name})
+    body = {"name": args.name, **({"payload_format": args.format} if args.format else {})}
+    tenant = client.call("POST", "/tenants", body)
     show(args, tenant)
     if not args.json:
         output.warn("save the tenant token now: it is shown only once")

@@ -99,12 +99,16 @@ def _events(sub: Any) -> None:
     put.add_argument("--description")
     put.add_argument("--category")
     put.add_argument("--schema", help="JSON Schema, or @file")
+    put.add_argument("--example", help="a sample data object (JSON, or @file), used by trigger and hooks test")
+    put.add_argument("--format", choices=("envelope", "data"), help="default payload_format of hooks on it")
     _command(types.add_parser("delete", help="remove a type (admin)"), c.event_types_delete).add_argument("type")
 
 
 def _admin(sub: Any) -> None:
     tenants = sub.add_parser("tenants", help="tenants (admin)").add_subparsers(dest="action", required=True)
-    _command(tenants.add_parser("create"), c.tenants_create).add_argument("name")
+    create = _command(tenants.add_parser("create"), c.tenants_create)
+    create.add_argument("name")
+    create.add_argument("--format", choices=("envelope", "data"), help="default payload_format of its hooks")
     _command(tenants.add_parser("list"), c.tenants_list)
     delete = _command(tenants.add_parser("delete"), c.tenants_delete)
     delete.add_argument("tenant_id")
