@@ -45,3 +45,46 @@ def test_long_values_lose_their_middle_and_keep_both_ends() -> None:
     short = shorten(url, 30)
     assert len(short) == 30 and short.startswith("https://hooks.ex") and short.endswith("receiver")
     assert shorten("short", 30) == "short"
+
+
+def _documented_commands() -> list[list[str]]:
+    """The command words of each row of docs/cli.md's command table (up to the first option or placeholder)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    table = text.split("## Commands")[1].split("\n## ")[0]
+    commands = []
+    for cell in re.findall(r"^\| `hookwire ([^`]*)`", table, re.MULTILINE):
+        words = []
+        for word in cell.split():
+            if not re.fullmatch(r"[a-z][a-z-]*", word):
+                break
+            words.append(word)
+        commands.append(words)
+    return commands
+
+
+def test_every_command_in_the_cli_reference_exists() -> None:
+    parser = build_parser()
+    documented = _documented_commands()
+    assert len(documented) >= 15
+    for words in documented:
+        target = parser
+        for word in words:
+            action = next((a for a in target._actions if isinstance(a, argparse._SubParsersAction)), None)
+            if action is None:
+                break
+            assert word in action.choices, words
+            target = action.choices[word]
+
+
+def test_the_exit_code_table_is_the_one_the_cli_uses() -> None:
+    import re
+    from pathlib import Path
+
+    from hookwire.cli.errors import ExitCode
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    table = text.split("## Errors and exit codes")[1].split("\n## ")[0]
+    assert {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)} == {int(c) for c in ExitCode}
