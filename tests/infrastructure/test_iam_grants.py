@@ -215,9 +215,23 @@ def _granted(stack: Stack, labels: dict[str, str]) -> Grants:
                 continue
             targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for target in targets:
-                label = labels[json.dumps(target, sort_keys=True)]
-                granted[function_of_handler[handler]] |= {(label, action) for action in actions}
+                key = json.dumps(target, sort_keys=True)
+                if key not in labels and _is_encryption_key_of_a_table_or_queue(target, resources):
+                    continue  # DynamoDB and SQS use it on the function's behalf; the code never calls KMS for it
+                assert key in labels, f"a policy names {key}: give it a label in _resource_labels"
+                granted[function_of_handler[handler]] |= {(labels[key], action) for action in actions}
     return granted
+
+
+def _is_encryption_key_of_a_table_or_queue(target: Any, resources: dict[str, Any]) -> bool:
+    """A customer-managed key that a table or queue in the template encrypts with (server-side encryption)."""
+    if not isinstance(target, dict) or "Fn::GetAtt" not in target:
+        return False
+    name = target["Fn::GetAtt"][0]
+    if resources.get(name, {}).get("Type") != "AWS::KMS::Key":
+        return False
+    users = [r for r in resources.values() if r["Type"] in ("AWS::SQS::Queue", "AWS::DynamoDB::GlobalTable")]
+    return any(name in json.dumps(r["Properties"]) for r in users)
 
 
 def _resource_labels(stack: HookwireStack) -> dict[str, str]:
