@@ -60,6 +60,13 @@ class CreateTenant(Strict):
     )
 
 
+class UpdateTenant(Strict):
+    name: Name | None = None
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of this tenant's hooks created without one; null removes the default"
+    )
+
+
 class TenantView(BaseModel):
     id: str
     name: str

@@ -297,6 +297,13 @@ def tenants_create(client: HookwireClient, args: argparse.Namespace) -> None:
         output.warn("save the tenant token now: it is shown only once")
 
 
+def tenants_update(client: HookwireClient, args: argparse.Namespace) -> None:
+    body = {key: value for key, value in {"name": args.name, "payload_format": args.format}.items() if value}
+    if not body:
+        raise UsageError("nothing to update: give --name or --format")
+    show(args, client.call("PATCH", f"/tenants/{args.tenant_id}", body))
+
+
 def tenants_list(client: HookwireClient, args: argparse.Namespace) -> None:
     show(args, client.call("GET", "/tenants", query={"limit": 100})["items"], ("id", "name", "created_at"))
 

@@ -76,6 +76,8 @@ def test_admin_commands(runtime, cli) -> None:
     code, out, err = cli("tenants", "create", "globex", token=admin)
     assert code == 0 and "token" in out and "shown only once" in err
     assert "acme" in cli("tenants", "list", token=admin)[1]
+    updated = _json(cli("tenants", "update", tenant["id"], "--format", "data", "--json", token=admin))
+    assert updated["payload_format"] == "data" and updated["name"] == "acme"
     token = _json(cli("--json", "tokens", "create", tenant["id"], token=admin))
     assert cli("hooks", "list", token=token["token"])[0] == 0
     assert cli("tokens", "revoke", tenant["id"], token["id"], token=admin)[0] == 0

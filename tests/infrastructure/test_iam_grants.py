@@ -141,6 +141,7 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
     token, tenant_id = tenant["token"], tenant["id"]
     call("GET", "/tenants", "/tenants", ADMIN_TOKEN)
     call("GET", "/tenants/{tenant_id}", f"/tenants/{tenant_id}", ADMIN_TOKEN)
+    call("PATCH", "/tenants/{tenant_id}", f"/tenants/{tenant_id}", ADMIN_TOKEN, {"payload_format": "data"})
     extra = call("POST", "/tenants/{tenant_id}/tokens", f"/tenants/{tenant_id}/tokens", ADMIN_TOKEN, {})
     call("GET", "/tenants/{tenant_id}/tokens", f"/tenants/{tenant_id}/tokens", ADMIN_TOKEN)
     call(

@@ -36,6 +36,18 @@ def test_a_tenant_default_payload_format_applies_to_hooks_created_without_one(ap
     assert plain["payload_format"] == "data" and explicit["payload_format"] == "envelope"
 
 
+def test_an_existing_tenant_can_set_and_clear_its_default(api, tenant, receiver) -> None:
+    # Given a tenant created without a default, When the admin sets one
+    path = f"/tenants/{tenant['id']}"
+    assert api.patch(path, ADMIN_TOKEN, {"payload_format": "data"}).body["payload_format"] == "data"
+    # Then new hooks get it, and clearing it brings back envelope; the name is untouched
+    assert create_hook(api, tenant["token"], receiver.url, on="CUSTOMER_*")["payload_format"] == "data"
+    cleared = api.patch(path, ADMIN_TOKEN, {"payload_format": None}).body
+    assert cleared["payload_format"] is None and cleared["name"] == tenant["name"]
+    assert create_hook(api, tenant["token"], receiver.url, on="CUSTOMER_*")["payload_format"] == "envelope"
+    assert api.patch(path, tenant["token"], {"name": "x"}).status == 403
+
+
 def test_an_event_type_default_payload_format_applies_when_every_matched_type_agrees(api, tenant, receiver) -> None:
     # Given two types declaring `data` and one declaring nothing
     for name, declared in (("seed.one", "data"), ("seed.two", "data"), ("other.three", None)):

@@ -11,6 +11,7 @@ from functions.api.schemas import (
     TenantCreated,
     TenantView,
     TokenCreated,
+    UpdateTenant,
 )
 from functions.common import ids
 from functions.common.dal.subscriptions import SubscriptionsRepository
@@ -38,6 +39,19 @@ def get_tenant(tenant_id: str, subscriptions: SubscriptionsRepository) -> Tenant
     if tenant is None:
         raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
     return TenantView(**tenant.model_dump())
+
+
+def update_tenant(tenant_id: str, body: UpdateTenant, subscriptions: SubscriptionsRepository) -> TenantView:
+    """Only the fields the body names change; `payload_format: null` removes the tenant's default."""
+    tenant = subscriptions.get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+    changes = body.model_dump(include=body.model_fields_set)
+    if changes.get("name", tenant.name) is None:
+        changes.pop("name")
+    updated = tenant.model_copy(update=changes)
+    subscriptions.put_tenant(updated)
+    return TenantView(**updated.model_dump())
 
 
 def list_tenants(limit: int, cursor: str | None, subscriptions: SubscriptionsRepository) -> Page[TenantView]:

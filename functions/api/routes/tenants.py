@@ -19,6 +19,7 @@ from functions.api.schemas import (
     TenantCreated,
     TenantView,
     TokenCreated,
+    UpdateTenant,
 )
 
 router = APIGatewayHttpRouter()
@@ -41,6 +42,12 @@ def list_tenants(limit: Limit = 50, cursor: Cursor = None) -> Page[TenantView]:
 def get_tenant(tenant_id: str) -> TenantView:
     admin(router.context)
     return tenants.get_tenant(tenant_id, deps().subscriptions)
+
+
+@router.patch("/tenants/<tenant_id>", summary="Rename a tenant or set its default payload_format")
+def update_tenant(tenant_id: str, body: UpdateTenant) -> TenantView:
+    admin(router.context)
+    return tenants.update_tenant(tenant_id, body, deps().subscriptions)
 
 
 @router.delete("/tenants/<tenant_id>", summary="Delete a tenant, its tokens and its hooks")
