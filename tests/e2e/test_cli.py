@@ -347,7 +347,14 @@ def test_hooks_test_exits_non_zero_when_the_delivery_fails(runtime, cli, tenant_
 
 def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
-    stop = CtrlC(2, signum=signal.SIGTERM)
+
+    def registered() -> None:
+        """SIGTERM only once listen has its handler (it registers after): before it, SIGTERM kills pytest."""
+        deadline = time.monotonic() + 30
+        while not client.call("GET", "/hooks")["items"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    stop = CtrlC(0.2, registered, signum=signal.SIGTERM)
     code, _, err = cli("listen", "--port", "0", "--register", "--on", "lead.*", token=tenant_token)
     stop.done()
     assert code == 0 and "deleted hook" in err
