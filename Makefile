@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet
 # Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: run demo test test-urllib3-1.26 lint format synth deploy bench openapi screenshots chromium clean venv scan
+.PHONY: run demo test test-urllib3-1.26 lint format synth bootstrap deploy diff destroy bench openapi screenshots chromium clean venv scan install
 
 # The Lambda runtime may ship urllib3 1.26 instead of 2.x: the HTTP client and delivery tests run on both.
 URLLIB3_126_VENV := .venv-urllib3-1.26
@@ -18,6 +18,9 @@ URLLIB3_126_TESTS := tests/unit/test_http_client.py tests/unit/test_delivery.py 
 	tests/unit/test_retry.py tests/integration/test_hostile_receivers.py
 # checkov has dependencies of its own that clash with the project's pins: it lives in its own venv.
 CHECKOV_VENV := .venv-checkov
+
+# Passed through to the CDK CLI: make deploy ARGS="-c alarm_email=ops@example.com --profile prod --region eu-west-1"
+ARGS ?=
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
@@ -46,6 +49,13 @@ $(CHECKOV_VENV)/.installed: requirements-scan.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# Puts `hookwire` on PATH (a link in ~/.local/bin to .venv/bin/hookwire); or run `source .venv/bin/activate`.
+install: $(VENV)/.installed
+	mkdir -p $(HOME)/.local/bin
+	ln -sf $(CURDIR)/$(BIN)/hookwire $(HOME)/.local/bin/hookwire
+	@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) echo "hookwire is on PATH";; \
+	  *) echo "add ~/.local/bin to PATH (export PATH=\"$$HOME/.local/bin:$$PATH\"), or: source .venv/bin/activate";; esac
 
 run: $(VENV)/.installed
 	$(BIN)/hookwire local
@@ -81,10 +91,19 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 synth: $(VENV)/.installed node_modules/.installed
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(ARGS)
+
+bootstrap: $(VENV)/.installed node_modules/.installed
+	$(CDK) bootstrap $(ARGS)
 
 deploy: $(VENV)/.installed node_modules/.installed
-	$(CDK) deploy
+	$(CDK) deploy $(ARGS)
+
+diff: $(VENV)/.installed node_modules/.installed
+	$(CDK) diff $(ARGS)
+
+destroy: $(VENV)/.installed node_modules/.installed
+	$(CDK) destroy $(ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m hookwire.bench

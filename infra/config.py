@@ -9,7 +9,6 @@ from pydantic import Field, field_validator, model_validator
 from functions.common import contract
 from functions.common.retry import parse_schedule
 from functions.common.settings import PortalSettings
-from infra import constants
 
 
 class DeployConfig(PortalSettings):
@@ -26,7 +25,7 @@ class DeployConfig(PortalSettings):
     event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1, le=365)
     log_retention_days: int = 30
     catalog: str = "catalogs"
-    powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
+    powertools_layer_arn: str | None = None
     alarm_email: str | None = None
     failure_rate_alarm_percent: float = Field(default=25, gt=0, le=100)
     api_5xx_alarm_count: int = Field(default=5, ge=0)

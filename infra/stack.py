@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Aspects, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.common import contract
@@ -20,36 +18,31 @@ from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.pipeline import DeliveryPipeline
 from infra.constructs.storage import Storage
 from infra.nag import acknowledge_findings
+from infra.runtimes import SupportedNodeRuntime
 
-# The DynamoDB actions each function's data-access code really calls.
+# The AWS actions each function's code calls (tests/infrastructure/test_iam_grants.py records the calls while
+# every route and pipeline path runs and fails when these differ from them, either way).
 API_SUBSCRIPTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+API_EXECUTIONS_INDEX = ("dynamodb:Query",)
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
 DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
+READ_SECRET = ("secretsmanager:GetSecretValue",)
 
 
-def _grant_table(
-    table: dynamodb.TableV2, function: lambda_.IFunction, actions: tuple[str, ...], index: str | None = None
-) -> None:
-    """Actions on the table, and on the one index the function queries (never `index/*`)."""
-    resources = [table.table_arn] + ([f"{table.table_arn}/index/{index}"] if index else [])
-    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
-
-
-def _grant_send(queue: sqs.IQueue, function: lambda_.IFunction) -> None:
-    queue.grant_send_messages(function)
+def _grant(function: lambda_.IFunction, actions: tuple[str, ...], *resources: str) -> None:
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
 
 
 class HookwireStack(Stack):
@@ -97,23 +90,27 @@ class HookwireStack(Stack):
         )
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
+        subscriptions, executions = storage.subscriptions.table_arn, storage.executions.table_arn
+        executions_index = f"{executions}/index/{contract.EXECUTIONS_TABLE.index_name}"
+        events_queue, deliveries_queue = pipeline.events.queue.queue_arn, pipeline.deliveries.queue.queue_arn
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
         secrets_key.grant(pipeline.deliver, "kms:Decrypt")
-        _grant_table(storage.subscriptions, api.handler, API_SUBSCRIPTIONS)
-        _grant_table(storage.executions, api.handler, API_EXECUTIONS, index=contract.EXECUTIONS_TABLE.index_name)
-        _grant_send(pipeline.events.queue, api.handler)
-        _grant_send(pipeline.deliveries.queue, api.handler)
+        _grant(api.handler, READ_SECRET, api.admin_secret.secret_arn)
+        _grant(api.handler, API_SUBSCRIPTIONS, subscriptions)
+        _grant(api.handler, API_EXECUTIONS, executions)
+        _grant(api.handler, API_EXECUTIONS_INDEX, executions_index)
+        _grant(api.handler, SEND, events_queue, deliveries_queue)
 
-        _grant_table(storage.subscriptions, pipeline.fanout, FANOUT_SUBSCRIPTIONS)
-        _grant_send(pipeline.deliveries.queue, pipeline.fanout)
+        _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.fanout, SEND, deliveries_queue)
 
-        _grant_table(storage.subscriptions, pipeline.deliver, DELIVER_SUBSCRIPTIONS)
-        _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
-        _grant_send(pipeline.deliveries.queue, pipeline.deliver)
+        _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
+        _grant(pipeline.deliver, SEND, deliveries_queue)
 
         # The event sources grant receive and delete on the DLQs; no KMS, no sends.
-        _grant_table(storage.subscriptions, pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS)
-        _grant_table(storage.executions, pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS)
+        _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS, executions)
 
         self.monitoring = Monitoring(
             self,
@@ -131,10 +128,12 @@ class HookwireStack(Stack):
             ),
         )
         self.api = api
+        self.secrets_key = secrets_key
         self.pipeline = pipeline
         self.storage = storage
         acknowledge_findings(self)
         explain_checkov_skips(self)
+        Aspects.of(self).add(SupportedNodeRuntime())
         CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the Hookwire HTTP API")
         CfnOutput(
             self,

@@ -46,6 +46,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "POST /tenants": admin(MANAGE),
     "GET /tenants": admin(READ),
     "GET /tenants/<tenant_id>": admin(READ),
+    "PATCH /tenants/<tenant_id>": admin(MANAGE),
     "DELETE /tenants/<tenant_id>": admin(MANAGE),
     "POST /tenants/<tenant_id>/tokens": admin(MANAGE),
     "GET /tenants/<tenant_id>/tokens": admin(READ),

@@ -66,12 +66,23 @@ class Health(BaseModel):
 # --- tenants and tokens -----------------------------------------------------------------------
 class CreateTenant(Strict):
     name: Name
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of this tenant's hooks created without one"
+    )
+
+
+class UpdateTenant(Strict):
+    name: Name | None = None
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of this tenant's hooks created without one; null removes the default"
+    )
 
 
 class TenantView(BaseModel):
     id: str
     name: str
     created_at: datetime
+    payload_format: PayloadFormat | None = None
 
 
 class TenantCreated(TenantView):
@@ -131,6 +142,10 @@ class PutEventType(Strict):
     description: Description = ""
     category: Category | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    example: dict[str, Any] | None = Field(default=None, description="a sample `data` of this type")
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of hooks on this type created without one (when the tenant has none)"
+    )
 
 
 class EventTypeView(BaseModel):
@@ -138,6 +153,8 @@ class EventTypeView(BaseModel):
     description: str
     category: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, serialization_alias="schema")
+    example: dict[str, Any] | None = None
+    payload_format: PayloadFormat | None = None
 
     @classmethod
     def of(cls, event_type: EventType) -> EventTypeView:
@@ -146,6 +163,8 @@ class EventTypeView(BaseModel):
             description=event_type.description,
             category=event_type.category,
             json_schema=event_type.json_schema,
+            example=event_type.example,
+            payload_format=event_type.payload_format,
         )
 
 
@@ -195,7 +214,10 @@ class CreateHook(HookFields):
     status: HookStatus = HookStatus.ACTIVE
     description: Description | None = None
     headers: dict[str, str] = Field(default_factory=dict)
-    payload_format: PayloadFormat = PayloadFormat.ENVELOPE
+    payload_format: PayloadFormat | None = Field(
+        default=None,
+        description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
+    )
 
 
 class UpdateHook(HookFields):

@@ -68,6 +68,9 @@ class Tenant(BaseModel):
     id: str
     name: str
     created_at: datetime
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of the tenant's hooks created without one"
+    )
 
 
 class TokenRecord(BaseModel):
@@ -91,6 +94,10 @@ class EventType(BaseModel):
     description: str = ""
     category: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    example: dict[str, Any] | None = Field(default=None, description="a sample `data` of this type")
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of hooks on this type created without one (when the tenant has none)"
+    )
 
 
 class HookSecret(BaseModel):

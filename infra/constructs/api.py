@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -17,6 +19,23 @@ from infra import constants
 from infra.config import DeployConfig
 from infra.constructs.function import RETENTION, HookwireFunction
 
+# HTTP API ($default stage, payload 2.0) context variables only: REST-API variables such as
+# $context.resourcePath are empty on an HTTP API.
+HTTP_API_ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+}
+
 
 @jsii.implements(apigw.IAccessLogSettings)
 class AccessLogs:
@@ -31,17 +50,7 @@ class AccessLogs:
 
     @property
     def format(self) -> apigateway.AccessLogFormat:
-        return apigateway.AccessLogFormat.json_with_standard_fields(
-            caller=False,
-            http_method=True,
-            ip=True,
-            protocol=True,
-            request_time=True,
-            resource_path=True,
-            response_length=True,
-            status=True,
-            user=False,
-        )
+        return apigateway.AccessLogFormat.custom(json.dumps(HTTP_API_ACCESS_LOG_FIELDS))
 
 
 class HookApi(Construct):
@@ -75,7 +84,6 @@ class HookApi(Construct):
             # Reserved: a delivery flood (or anything else in the account) can't take the API's capacity.
             reserved_concurrency=config.api_reserved_concurrency,
         ).function
-        self.admin_secret.grant_read(self.handler)
         self.http_api = apigw.HttpApi(
             self,
             "HttpApi",

@@ -1,14 +1,37 @@
 """The synthesised template: resources, event sources, queue settings, runtime, permissions."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import App, Environment
+from aws_cdk.assertions import Match, Template
+from aws_lambda_powertools.shared import version as powertools_version
 
 from functions.common import contract
 from functions.common.contract import Env
 from infra import constants
+from infra.config import DeployConfig
+from infra.stack import HookwireStack
 from tests.infrastructure.conftest import synth
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
+# The $context variables API Gateway documents for HTTP API access logs (a subset; REST-only ones excluded).
+HTTP_API_VARIABLES = {
+    "$context.requestId",
+    "$context.identity.sourceIp",
+    "$context.requestTime",
+    "$context.httpMethod",
+    "$context.routeKey",
+    "$context.path",
+    "$context.status",
+    "$context.protocol",
+    "$context.responseLength",
+    "$context.responseLatency",
+    "$context.integrationLatency",
+    "$context.integrationErrorMessage",
+}
 
 
 def _resources(template, kind):
@@ -53,8 +76,57 @@ def test_functions_are_arm64_python313_with_the_powertools_layer_tracing_and_jso
         assert props["Runtime"] == "python3.13"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        layer = json.dumps(props["Layers"])
-        assert f"{constants.POWERTOOLS_LAYER_NAME}:{constants.POWERTOOLS_LAYER_VERSION}" in layer
+        assert props["Layers"] == [{"Ref": _powertools_parameter(template)}]
+
+
+def _powertools_parameter(template) -> str:
+    """The logical id of the deploy-time SSM parameter that resolves to the Powertools layer ARN."""
+    (name,) = [
+        name
+        for name, parameter in template.to_json()["Parameters"].items()
+        if parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+        and parameter["Default"].startswith("/aws/service/powertools/")
+    ]
+    return name
+
+
+def test_the_deployed_powertools_layer_is_the_release_requirements_txt_pins(template) -> None:
+    # Given the Powertools pin in requirements.txt (and the package the tests import)
+    pinned = re.search(r"^aws-lambda-powertools\[[^\]]*\]==(\S+)", REQUIREMENTS.read_text(), re.MULTILINE).group(1)
+    assert pinned == powertools_version.VERSION
+    # When the stack is synthesized
+    parameter = template.to_json()["Parameters"][_powertools_parameter(template)]
+    # Then the layer comes from that release's versioned SSM parameter, for arm64 and Python 3.13
+    assert parameter["Default"] == f"/aws/service/powertools/python/arm64/python3.13/{pinned}"
+
+
+def test_an_explicit_layer_arn_overrides_the_parameter() -> None:
+    arn = "arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:28"
+    functions = _resources(synth({"powertools_layer_arn": arn}), "AWS::Lambda::Function").values()
+    ours = [f for f in functions if f["Properties"].get("Handler", "").startswith("functions.")]
+    assert ours and all(f["Properties"]["Layers"] == [arn] for f in ours)
+
+
+def test_no_arn_in_the_template_spells_out_a_partition(template) -> None:
+    assert "arn:aws:" not in json.dumps(template.to_json())
+
+
+def test_no_function_runs_on_an_end_of_life_node_runtime() -> None:
+    # Given the stack bound to a region, where aws-cdk-lib takes the provider runtime from a region fact
+    app = App()
+    stack = HookwireStack(app, "Hookwire", config=DeployConfig(), env=Environment(region="us-gov-west-1"))
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    node = [f["Properties"]["Runtime"] for f in functions if f["Properties"]["Runtime"].startswith("nodejs")]
+    # Then the custom-resource provider runs on the supported runtime we pin
+    assert node == [constants.CDK_NODE_RUNTIME]
+
+
+def test_access_logs_use_only_http_api_context_variables(template) -> None:
+    (stage,) = _resources(template, "AWS::ApiGatewayV2::Stage").values()
+    fields = json.loads(stage["Properties"]["AccessLogSettings"]["Format"])
+    variables = set(fields.values())
+    assert variables <= HTTP_API_VARIABLES, variables - HTTP_API_VARIABLES
+    assert {"$context.routeKey", "$context.status", "$context.requestId"} <= variables
 
 
 def test_log_groups_have_retention(template) -> None:

@@ -41,3 +41,13 @@ def test_a_catalogue_schema_that_reaches_outside_is_refused(tmp_path: Path) -> N
     # When it is loaded, Then it is refused naming the type
     with pytest.raises(CatalogError, match=r"p\.created"):
         load_catalog([path])
+
+
+def test_every_seed_sample_is_the_example_of_its_catalogued_type() -> None:
+    # Given the seed pages' samples (samples/all) and the shipped catalogues
+    samples = Path(__file__).resolve().parents[2] / "samples" / "all"
+    catalogue = {t.type: t for t in load_catalog(catalog_files("", DEFAULT_CATALOG_DIR))}
+    # Then each sample is byte-for-byte-equal JSON to the example its type carries
+    for entry in json.loads((samples / "index.json").read_text()):
+        assert catalogue[entry["type"]].example == json.loads((samples / entry["file"]).read_text()), entry
+    assert sum(t.example is not None for t in catalogue.values()) == 17

@@ -14,6 +14,7 @@ from functions.api.schemas import (
     TenantTokenView,
     TenantView,
     TokenCreated,
+    UpdateTenant,
 )
 from functions.common import ids
 from functions.common.dal.portal_sessions import PortalSessionsRepository
@@ -41,7 +42,7 @@ def _issue_token(
 
 
 def create_tenant(body: CreateTenant, subscriptions: SubscriptionsRepository, now: datetime) -> TenantCreated:
-    tenant = Tenant(id=ids.new_id("ten"), name=body.name, created_at=now)
+    tenant = Tenant(id=ids.new_id("ten"), name=body.name, created_at=now, payload_format=body.payload_format)
     subscriptions.put_tenant(tenant)
     token = _issue_token(subscriptions, tenant.id, False, now)
     return TenantCreated(**tenant.model_dump(), token=token.token, token_id=token.id)
@@ -52,6 +53,19 @@ def get_tenant(tenant_id: str, subscriptions: SubscriptionsRepository) -> Tenant
     if tenant is None:
         raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
     return TenantView(**tenant.model_dump())
+
+
+def update_tenant(tenant_id: str, body: UpdateTenant, subscriptions: SubscriptionsRepository) -> TenantView:
+    """Only the fields the body names change; `payload_format: null` removes the tenant's default."""
+    tenant = subscriptions.get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+    changes = body.model_dump(include=body.model_fields_set)
+    if changes.get("name", tenant.name) is None:
+        changes.pop("name")
+    updated = tenant.model_copy(update=changes)
+    subscriptions.put_tenant(updated)
+    return TenantView(**updated.model_dump())
 
 
 def list_tenants(limit: int, cursor: str | None, subscriptions: SubscriptionsRepository) -> Page[TenantView]:

@@ -22,6 +22,7 @@ from functions.api.schemas import (
     TenantTokenView,
     TenantView,
     TokenCreated,
+    UpdateTenant,
 )
 from functions.common.ingest import TYPE_PATTERN
 
@@ -42,6 +43,11 @@ def list_tenants(limit: Limit = 50, cursor: Cursor = None) -> Page[TenantView]:
 @router.get("/tenants/<tenant_id>", summary="Get a tenant")
 def get_tenant(tenant_id: IdPath) -> TenantView:
     return tenants.get_tenant(tenant_id, deps().subscriptions)
+
+
+@router.patch("/tenants/<tenant_id>", summary="Rename a tenant or set its default payload_format")
+def update_tenant(tenant_id: IdPath, body: UpdateTenant) -> TenantView:
+    return tenants.update_tenant(tenant_id, body, deps().subscriptions)
 
 
 @router.delete("/tenants/<tenant_id>", summary="Delete a tenant, its tokens and its hooks")
