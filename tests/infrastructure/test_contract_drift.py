@@ -75,5 +75,7 @@ def test_code_reads_environment_only_through_contract_names() -> None:
     for folder in ("functions", "infra", "hookwire"):
         for path in (ROOT / folder).rglob("*.py"):
             used |= set(re.findall(r'"(HOOKWIRE_[A-Z_]+)"', path.read_text()))
-    client_side = {"HOOKWIRE_URL", "HOOKWIRE_TOKEN", "HOOKWIRE_PORT", "HOOKWIRE_CONFIG", "HOOKWIRE_PROFILE"}
+    client_side = {"HOOKWIRE_URL", "HOOKWIRE_TOKEN", "HOOKWIRE_PORT", "HOOKWIRE_CONFIG", "HOOKWIRE_PROFILE"} | {
+        f"HOOKWIRE_LOCAL_{function}_CONCURRENCY" for function in ("API", "FANOUT", "DELIVERY")
+    }
     assert used - client_side <= declared  # the CLI's and local runtime's own variables are not function config
