@@ -10,7 +10,14 @@ PIP := $(BIN)/pip install --quiet
 # Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: run demo test lint format synth deploy bench openapi clean venv
+.PHONY: run demo test test-urllib3-1.26 lint format synth deploy bench openapi screenshots chromium clean venv scan
+
+# The Lambda runtime may ship urllib3 1.26 instead of 2.x: the HTTP client and delivery tests run on both.
+URLLIB3_126_VENV := .venv-urllib3-1.26
+URLLIB3_126_TESTS := tests/unit/test_http_client.py tests/unit/test_delivery.py tests/unit/test_deliver_guards.py \
+	tests/unit/test_retry.py tests/integration/test_hostile_receivers.py
+# checkov has dependencies of its own that clash with the project's pins: it lives in its own venv.
+CHECKOV_VENV := .venv-checkov
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
@@ -20,8 +27,22 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PIP) --no-deps -e . $(QUIET_PIP)
 	touch $@
 
+$(URLLIB3_126_VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(URLLIB3_126_VENV)
+	$(URLLIB3_126_VENV)/bin/pip install --quiet -r <(grep -v '^urllib3==' requirements.txt) urllib3==1.26.20 \
+		$$(grep -E '^(pytest|moto\[server\]|hypothesis)==' requirements-dev.txt) $(QUIET_PIP)
+	touch $@
+
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# checkov has many dependencies that would fight the project's pins: it gets its own virtualenv.
+$(CHECKOV_VENV)/.installed: requirements-scan.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ is needed (python3.13 or python3.12 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-scan.txt $(QUIET_PIP)
 	touch $@
 
 venv: $(VENV)/.installed
@@ -32,10 +53,24 @@ run: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m hookwire.demo
 
-test: $(VENV)/.installed node_modules/.installed
+# The portal's browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(VENV)/.installed node_modules/.installed chromium $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(MAKE) --no-print-directory test-urllib3-1.26
+	$(BIN)/python -m infra.scan
+
+test-urllib3-1.26: $(URLLIB3_126_VENV)/.installed
+	$(URLLIB3_126_VENV)/bin/python -c 'import urllib3; assert urllib3.__version__.startswith("1.26"), urllib3.__version__'
+	$(URLLIB3_126_VENV)/bin/python -m pytest -q -p no:cacheprovider $(URLLIB3_126_TESTS)
+
+# checkov on the synthesized template: 0 failed checks, every skip with its reason (infra/checkov.py).
+scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(BIN)/python -m infra.scan
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -57,5 +92,8 @@ bench: $(VENV)/.installed
 openapi: $(VENV)/.installed
 	$(BIN)/python -m functions.api.openapi
 
+screenshots: $(VENV)/.installed chromium
+	$(BIN)/python -m hookwire.portal_screenshots
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .build
+	rm -rf $(VENV) $(URLLIB3_126_VENV) $(CHECKOV_VENV) node_modules cdk.out .build

@@ -16,6 +16,7 @@ POWERTOOLS_LAYER_VERSION = 27
 API_MEMORY_MB = 512
 FANOUT_MEMORY_MB = 512
 DELIVER_MEMORY_MB = 1024  # network-bound, but more memory buys more CPU for TLS and JSON
+DEAD_LETTERS_MEMORY_MB = 256
 SEED_MEMORY_MB = 256
 SEED_TIMEOUT_SECONDS = 60
 
@@ -26,4 +27,5 @@ API_THROTTLE_BURST = 2000
 API_HANDLER = "functions.api.handler.lambda_handler"
 FANOUT_HANDLER = "functions.fanout.handler.lambda_handler"
 DELIVER_HANDLER = "functions.deliver.handler.lambda_handler"
+DEAD_LETTERS_HANDLER = "functions.dlq.handler.lambda_handler"
 SEED_HANDLER = "functions.seed.handler.lambda_handler"

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from functions.common import contract
 from functions.common.contract import Env
+from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
@@ -26,14 +27,17 @@ API_SUBSCRIPTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 
 
 def _grant_table(
@@ -71,9 +75,26 @@ class HookwireStack(Stack):
             Env.EVENT_RETENTION_DAYS: str(config.event_retention_days),
             Env.ALLOW_HTTP: str(config.allow_http).lower(),
             Env.ALLOWED_CIDRS: config.allowed_cidrs,
+            Env.TENANT_PUBLISH_RATE: str(config.tenant_publish_rate),
+            Env.API_CONCURRENCY: str(config.api_reserved_concurrency),
+            Env.MAX_HOOKS_PER_TENANT: str(config.max_hooks_per_tenant),
         }
         pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
-        api = HookApi(self, "Api", config=config, environment=pipeline.environment)
+        portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
+        portal_environment = {
+            Env.PORTAL_URL: portal_url,
+            Env.PORTAL_PRODUCT_NAME: config.portal_product_name,
+            Env.PORTAL_LOGO_URL: config.portal_logo_url,
+            Env.PORTAL_ACCENT_COLOR: config.portal_accent_color,
+            Env.PORTAL_FRAME_ANCESTORS: config.portal_frame_ancestors,
+        }
+        api = HookApi(
+            self,
+            "Api",
+            config=config,
+            environment={**pipeline.environment, **portal_environment},
+            secrets_key=secrets_key,
+        )
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
@@ -90,6 +111,10 @@ class HookwireStack(Stack):
         _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
         _grant_send(pipeline.deliveries.queue, pipeline.deliver)
 
+        # The event sources grant receive and delete on the DLQs; no KMS, no sends.
+        _grant_table(storage.subscriptions, pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS)
+        _grant_table(storage.executions, pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS)
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -97,13 +122,19 @@ class HookwireStack(Stack):
             watched=Watched(
                 http_api=api.http_api,
                 queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
-                functions={"Api": api.handler, "Fanout": pipeline.fanout, "Deliver": pipeline.deliver},
+                functions={
+                    "Api": api.handler,
+                    "Fanout": pipeline.fanout,
+                    "Deliver": pipeline.deliver,
+                    "DeadLetters": pipeline.dead_letters,
+                },
             ),
         )
         self.api = api
         self.pipeline = pipeline
         self.storage = storage
         acknowledge_findings(self)
+        explain_checkov_skips(self)
         CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the Hookwire HTTP API")
         CfnOutput(
             self,

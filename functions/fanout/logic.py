@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from functions.common import ids
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import PermanentMessageError
+from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
+from functions.common.ingest import Submission, ingest
 from functions.common.matching import matches_any
-from functions.common.models import (
-    DeliveryMessage,
-    Event,
-    EventMessage,
-    Hook,
-    HookStatus,
-)
+from functions.common.models import DeliveryMessage, Event, EventMessage, Hook, HookStatus
 from functions.common.observability import logger
 
 
@@ -30,15 +23,28 @@ class FanoutDeps:
 
 @dataclass
 class TenantHooks:
-    """Hooks per tenant for one SQS batch: at most one Query per tenant per batch, never a scan."""
+    """Hooks per tenant for one SQS batch: at most one Query per tenant per batch, never a scan.
+
+    A stored hook that no longer parses is skipped (logged and counted in `unreadable`), so it can't keep
+    the tenant's other hooks, or the batch, from their deliveries."""
 
     subscriptions: SubscriptionsRepository
     cache: dict[str, list[Hook]] = field(default_factory=dict)
+    unreadable: int = 0
 
     def of(self, tenant_id: str) -> list[Hook]:
         if tenant_id not in self.cache:
-            self.cache[tenant_id], _ = self.subscriptions.list_hooks(tenant_id)
+            self.cache[tenant_id], _ = self.subscriptions.list_hooks(
+                tenant_id, on_unreadable=lambda key, error: self._skip(tenant_id, key, error)
+            )
         return self.cache[tenant_id]
+
+    def _skip(self, tenant_id: str, key: str, error: Exception) -> None:
+        self.unreadable += 1
+        logger.error(
+            "stored hook does not parse; it gets no deliveries until it is fixed, the others are served",
+            extra={"tenant_id": tenant_id, "hook_key": key, "error": str(error)[:1000]},
+        )
 
 
 def matching_hooks(hooks: list[Hook], event_type: str, only: list[str] | None = None) -> list[Hook]:
@@ -51,23 +57,19 @@ def matching_hooks(hooks: list[Hook], event_type: str, only: list[str] | None = 
 
 
 def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
-    """A producer sent the publish body straight to the queue: validate and store it like the API does.
-    Returns the event id (an id seen before keeps its stored event: idempotency)."""
+    """A producer sent the publish body straight to the queue: it goes through the same ingest path as
+    `POST /events`. Returns the event id (an id seen before keeps its stored event: idempotency).
+    An event the rules refuse raises EventRejected, naming the field."""
     if deps.subscriptions.get_tenant(message.tenant_id) is None:
-        raise PermanentMessageError(f"unknown tenant {message.tenant_id}", field="tenant_id")
-    if not message.type or deps.subscriptions.get_event_type(message.type) is None:
-        raise PermanentMessageError(f"event type {message.type!r} is not in the catalogue", field="type")
-    if not isinstance(message.data, dict):
-        raise PermanentMessageError("data must be a JSON object", field="data")
-    event = Event(
-        id=message.id or ids.new_id("evt"),
-        tenant_id=message.tenant_id,
-        type=message.type,
-        data=raw_data or json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
-        created_at=now,
+        raise EventRejected(f"unknown tenant {message.tenant_id}", field="tenant_id")
+    submission = Submission(
+        tenant_id=message.tenant_id, type=message.type, data=message.data, raw_data=raw_data, id=message.id
     )
-    deps.subscriptions.create_event(event, deps.event_retention_days)
-    return event.id
+    try:
+        ingested = ingest(submission, deps.subscriptions, deps.event_retention_days, now)
+    except (ValidationFailed, PayloadTooLarge) as refused:
+        raise EventRejected(f"event rejected: {refused.message}", field=refused.field) from refused
+    return ingested.event.id
 
 
 def resolve_event(

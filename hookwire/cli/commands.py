@@ -225,7 +225,10 @@ def events_get(client: HookwireClient, args: argparse.Namespace) -> None:
     if args.json:
         output.emit_json(event)
         return
-    output.record({key: event[key] for key in ("id", "type", "created_at")})
+    summary = {key: event[key] for key in ("id", "type", "created_at", "fanout")}
+    if event.get("fanout_error"):
+        summary["fanout_error"] = event["fanout_error"]  # nothing was sent: replay the event
+    output.record(summary)
     sys.stdout.write("\n")
     output.table(event["deliveries"], ("hook_id", "state", "attempts", "last_status", "last_error", "next_attempt_at"))
 
@@ -272,14 +275,37 @@ def tenants_delete(client: HookwireClient, args: argparse.Namespace) -> None:
     show(args, {"deleted": args.tenant_id})
 
 
-def tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
-    show(args, client.call("POST", f"/tenants/{args.tenant_id}/tokens"))
+def _shown_once(args: argparse.Namespace, token: dict[str, Any]) -> None:
+    show(args, token)
     if not args.json:
         output.warn("save the token now: it is shown only once")
 
 
+def tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    _shown_once(args, client.call("POST", f"/tenants/{args.tenant_id}/tokens", {"read_only": args.read_only}))
+
+
+def tokens_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    tokens = client.call("GET", f"/tenants/{args.tenant_id}/tokens")["items"]
+    show(args, tokens, ("id", "created_at", "last_used_at", "read_only"))
+
+
 def tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
     client.call("DELETE", f"/tenants/{args.tenant_id}/tokens/{args.token_id}")
+    show(args, {"revoked": args.token_id})
+
+
+def admin_tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    _shown_once(args, client.call("POST", "/admin/tokens", {"name": args.name, "scopes": args.scope}))
+
+
+def admin_tokens_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    tokens = client.call("GET", "/admin/tokens")["items"]
+    show(args, tokens, ("id", "name", "scopes", "created_at", "last_used_at"))
+
+
+def admin_tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
+    client.call("DELETE", f"/admin/tokens/{args.token_id}")
     show(args, {"revoked": args.token_id})
 
 

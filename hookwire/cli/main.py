@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from functions.common.models import Scope
 from hookwire.cli import commands as c
 from hookwire.cli import output
 from hookwire.cli.config import resolve
@@ -102,11 +103,35 @@ def _admin(sub: Any) -> None:
     delete = _command(tenants.add_parser("delete"), c.tenants_delete)
     delete.add_argument("tenant_id")
     delete.add_argument("--yes", "-y", action="store_true")
+    _tenant_tokens(sub)
+    _admin_tokens(sub)
+
+
+def _tenant_tokens(sub: Any) -> None:
     tokens = sub.add_parser("tokens", help="tenant tokens (admin)").add_subparsers(dest="action", required=True)
-    _command(tokens.add_parser("create"), c.tokens_create).add_argument("tenant_id")
-    revoke = _command(tokens.add_parser("revoke"), c.tokens_revoke)
+    create = _command(tokens.add_parser("create", help="issue a token (printed once)"), c.tokens_create)
+    create.add_argument("tenant_id")
+    create.add_argument("--read-only", action="store_true", help="the token may only read (GET)")
+    listing = _command(tokens.add_parser("list", help="ids, created, last used; never the tokens"), c.tokens_list)
+    listing.add_argument("tenant_id")
+    revoke = _command(tokens.add_parser("revoke", help="revoke a token by id"), c.tokens_revoke)
     revoke.add_argument("tenant_id")
     revoke.add_argument("token_id")
+
+
+def _admin_tokens(sub: Any) -> None:
+    tokens = sub.add_parser("admin-tokens", help="scoped admin tokens (root token)").add_subparsers(
+        dest="action", required=True
+    )
+    create = _command(tokens.add_parser("create", help="issue a scoped token (printed once)"), c.admin_tokens_create)
+    create.add_argument("name")
+    create.add_argument(
+        "--scope", action="append", required=True, choices=[str(scope) for scope in Scope], help="repeatable"
+    )
+    _command(tokens.add_parser("list", help="ids, names, scopes, last used; never the tokens"), c.admin_tokens_list)
+    _command(tokens.add_parser("revoke", help="revoke a scoped token by id"), c.admin_tokens_revoke).add_argument(
+        "token_id"
+    )
 
 
 def _local_tools(sub: Any) -> None:

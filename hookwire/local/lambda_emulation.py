@@ -26,6 +26,7 @@ FUNCTION_TIMEOUT_SECONDS = {
     "api": contract.API_FUNCTION_TIMEOUT_SECONDS,
     "fanout": contract.EVENTS_CONSUMER.function_timeout_seconds,
     "deliver": contract.DELIVERIES_CONSUMER.function_timeout_seconds,
+    "dlq": contract.DEAD_LETTERS_CONSUMER.function_timeout_seconds,
 }
 
 
@@ -66,7 +67,8 @@ def http_api_event(method: str, path: str, query: str, headers: dict[str, str], 
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {name.lower(): value for name, value in headers.items()},
+        # API Gateway adds the scheme the client used; this gateway speaks plain http on 127.0.0.1.
+        "headers": {"x-forwarded-proto": "http", **{name.lower(): value for name, value in headers.items()}},
         "queryStringParameters": params or None,
         "requestContext": {
             "accountId": "000000000000",

@@ -8,7 +8,7 @@
 - An HTTP gateway turns requests into API Gateway v2 events; it serves requests concurrently, up to
   `api_concurrency` api invocations at once.
 - Pollers drain the events and deliveries queues the way Lambda's SQS event source does, up to
-  `fanout_concurrency` / `delivery_concurrency` batches at once.
+  `fanout_concurrency` / `delivery_concurrency` batches at once, and both DLQs into the dead-letter recorder.
 - State lives in memory only: stopping the runtime forgets every tenant, hook and queued event. The admin
   token is never written to disk: `.hookwire-local.json` holds URLs only, and `make demo` reads the
   token from the local Secrets Manager, as one would on AWS.
@@ -231,6 +231,7 @@ class LocalRuntime:
             "api": ("functions.api.handler:lambda_handler", FUNCTION_TIMEOUT_SECONDS["api"], config.api_concurrency),
             "fanout": ("functions.fanout.handler:lambda_handler", consumer_timeout, config.fanout_concurrency),
             "deliver": ("functions.deliver.handler:lambda_handler", consumer_timeout, config.delivery_concurrency),
+            "dlq": ("functions.dlq.handler:lambda_handler", consumer_timeout, 1),
         }
         for name, (handler, timeout, concurrency) in specs.items():
             self.functions[name] = ProcessInvoker(name, handler, function_env, timeout, concurrency, config.worker_init)
@@ -246,6 +247,12 @@ class LocalRuntime:
         self.pollers = [
             QueuePoller(sqs, url, self.functions[name], spec.batch_size, config.poll_wait_seconds, concurrency)
             for url, name, spec, concurrency in queues
+        ]
+        self.pollers += [
+            QueuePoller(
+                sqs, dlq_url, self.functions["dlq"], contract.DEAD_LETTERS_CONSUMER.batch_size, config.poll_wait_seconds
+            )
+            for dlq_url in (self.resources.events_dlq_url, self.resources.deliveries_dlq_url)
         ]
         for poller in self.pollers:
             poller.start()

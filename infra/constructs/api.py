@@ -7,6 +7,7 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -51,11 +52,14 @@ class HookApi(Construct):
         *,
         config: DeployConfig,
         environment: dict[str, str],
+        secrets_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.admin_secret = secretsmanager.Secret(
             self,
             "AdminToken",
+            # The stack's CMK: one kms:Decrypt per api cold start (the value is cached per container).
+            encryption_key=secrets_key,
             description="Hookwire admin token (Authorization: Bearer <this value>)",
             generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=48),
         )
@@ -68,6 +72,8 @@ class HookApi(Construct):
             environment={**environment, contract.Env.ADMIN_SECRET_ARN: self.admin_secret.secret_arn},
             config=config,
             description="Hookwire HTTP API",
+            # Reserved: a delivery flood (or anything else in the account) can't take the API's capacity.
+            reserved_concurrency=config.api_reserved_concurrency,
         ).function
         self.admin_secret.grant_read(self.handler)
         self.http_api = apigw.HttpApi(

@@ -45,6 +45,7 @@ class HookwireFunction(Construct):
         environment: dict[str, str],
         config: DeployConfig,
         description: str,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         retention = RETENTION.get(config.log_retention_days)
@@ -74,6 +75,7 @@ class HookwireFunction(Construct):
             log_group=self.log_group,
             role=self.role,
             description=description,
+            reserved_concurrent_executions=reserved_concurrency or None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,

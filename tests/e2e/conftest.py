@@ -12,6 +12,7 @@ def runtime() -> Iterator[LocalRuntime]:
         port=0,
         admin_token="e2e-admin-token",
         retry_schedule="1s,1s",
+        delivery_timeout_seconds=2,
         worker_init="tests.support.offline:refuse_name_lookups",
     )
     started = LocalRuntime(config).start()

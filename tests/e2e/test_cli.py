@@ -131,6 +131,7 @@ def test_events_publish_get_replay_and_retry(runtime, cli, tenant_token, tmp_pat
         assert runtime.wait_until_quiet(10)
         code, out, _ = cli("events", "get", "dl_1-created", token=t)
         assert code == 0 and "succeeded" in out and hook["id"] in out
+        assert [line.split() for line in out.splitlines() if line.startswith("fanout")] == [["fanout", "done"]]
         assert cli("events", "replay", "dl_1-created", "--hook", hook["id"], token=t)[0] == 0
         receiver.wait_for(2)
         [execution, *_] = _json(cli("--json", "hooks", "executions", hook["id"], token=t))
@@ -275,3 +276,30 @@ def test_verify_says_why(cli, monkeypatch) -> None:
     assert code == 1 and "stale timestamp" in out
     code, out, _ = verify(body, "--secret", secret, "--header", "webhook-id: evt_1")
     assert code == 1 and "missing header" in out
+
+
+def test_tenant_and_admin_token_commands(runtime, cli) -> None:
+    admin = runtime.admin_token
+    tenant = _json(cli("--json", "tenants", "create", "tokens-co", token=admin))
+    # Given a read-only token besides the first one
+    read_only = _json(cli("--json", "tokens", "create", tenant["id"], "--read-only", token=admin))
+    assert read_only["read_only"] is True
+    assert cli("hooks", "list", token=read_only["token"])[0] == 0
+    code, _, err = cli("events", "publish", "invoice.paid", "--data", "{}", token=read_only["token"])
+    assert code == 1 and "read-only" in err
+    # When the tokens are listed, then both ids show, never a token
+    code, out, _ = cli("tokens", "list", tenant["id"], token=admin)
+    assert code == 0 and tenant["token_id"] in out and read_only["id"] in out
+    assert tenant["token"] not in out and read_only["token"] not in out
+    # When the first token is revoked by id, then it stops working
+    assert cli("tokens", "revoke", tenant["id"], tenant["token_id"], token=admin)[0] == 0
+    assert cli("hooks", "list", token=tenant["token"])[0] == 1
+    # And a scoped admin token can be issued, listed, used within its scope, and revoked
+    scoped = _json(cli("--json", "admin-tokens", "create", "publisher", "--scope", "events:publish", token=admin))
+    assert scoped["scopes"] == ["events:publish"]
+    code, _, err = cli("tenants", "list", token=scoped["token"])
+    assert code == 1 and "read" in err
+    listed = _json(cli("--json", "admin-tokens", "list", token=admin))
+    assert [item["id"] for item in listed] == ["root", scoped["id"]]
+    assert cli("admin-tokens", "revoke", scoped["id"], token=admin)[0] == 0
+    assert cli("admin-tokens", "create", "x", "--scope", "everything", token=admin)[0] == 2

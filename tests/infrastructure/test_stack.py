@@ -19,7 +19,7 @@ def test_the_stack_has_every_capability(template) -> None:
     template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
     template.resource_count_is("AWS::DynamoDB::GlobalTable", 2)
     template.resource_count_is("AWS::SQS::Queue", 4)
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)  # two work queues, two DLQs
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
     template.resource_count_is("AWS::CloudFormation::CustomResource", 1)
     outputs = template.to_json()["Outputs"]
@@ -47,7 +47,7 @@ def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_functi
 def test_functions_are_arm64_python313_with_the_powertools_layer_tracing_and_json_logs(template) -> None:
     functions = _resources(template, "AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("functions.")}
-    assert len(ours) == 4
+    assert len(ours) == 5
     for props in (f["Properties"] for f in ours.values()):
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.13"
@@ -92,6 +92,38 @@ def test_deliver_can_only_write_executions_in_batches(template) -> None:
     }
     assert "dynamodb:DeleteItem" not in actions and "dynamodb:Scan" not in actions
     assert "dynamodb:BatchWriteItem" in actions
+
+
+def test_the_dead_letter_recorder_drains_both_dlqs_with_least_privilege(template) -> None:
+    # Given the synthesised stack
+    functions = _resources(template, "AWS::Lambda::Function")
+    recorder = next(n for n, f in functions.items() if f["Properties"].get("Handler") == constants.DEAD_LETTERS_HANDLER)
+    queues = _resources(template, "AWS::SQS::Queue")
+    dlqs = {name for name, q in queues.items() if "RedrivePolicy" not in q["Properties"]}
+    # Then its event sources are exactly the two DLQs
+    mappings = [
+        m["Properties"]
+        for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": recorder}
+    ]
+    assert sorted(m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings) == sorted(dlqs)
+    # And a kept letter is looked at again only after hours
+    for name in dlqs:
+        assert queues[name]["Properties"]["VisibilityTimeout"] == contract.DLQ_VISIBILITY_TIMEOUT_SECONDS
+    # And its role may read events, mark them, and batch-write executions: nothing else on DynamoDB, no sends
+    policies = _resources(template, "AWS::IAM::Policy")
+    policy = next(p for name, p in policies.items() if name.startswith("PipelineDeadLetters"))
+    actions = {
+        a
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem",
+    }
+    assert not any(a.startswith(("sqs:Send", "kms:")) for a in actions)
 
 
 def test_api_stage_is_throttled(template) -> None:

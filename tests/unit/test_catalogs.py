@@ -31,3 +31,13 @@ def test_a_type_in_two_files_is_an_error(tmp_path: Path) -> None:
 def test_missing_catalogue_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="does not exist"):
         catalog_files(str(tmp_path / "nope.json"), tmp_path)
+
+
+def test_a_catalogue_schema_that_reaches_outside_is_refused(tmp_path: Path) -> None:
+    # Given a catalogue file whose schema has a remote $ref
+    path = tmp_path / "remote.json"
+    schema = {"$ref": "http://127.0.0.1:9/s.json"}
+    path.write_text(json.dumps({"product": "p", "event_types": [{"type": "p.created", "schema": schema}]}))
+    # When it is loaded, Then it is refused naming the type
+    with pytest.raises(CatalogError, match=r"p\.created"):
+        load_catalog([path])

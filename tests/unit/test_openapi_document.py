@@ -11,7 +11,9 @@ def test_every_route_is_documented_with_its_errors() -> None:
     import json
 
     document = json.loads(render())
-    assert len(document["paths"]) == 17
+    assert len(document["paths"]) == 25
+    assert document["paths"]["/portal/sessions/exchange"]["post"]["security"] == []
+    assert "201" in document["paths"]["/portal/sessions"]["post"]["responses"]
     create = document["paths"]["/hooks"]["post"]
     assert {"201", "401", "404", "422"} <= set(create["responses"])
     assert document["paths"]["/health"]["get"]["security"] == []

@@ -19,14 +19,14 @@ from functions.api.schemas import (
 from functions.common import ids, signing
 from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.delivery import AttemptContext
-from functions.common.errors import NotFound, ValidationFailed
+from functions.common.delivery import AttemptContext, DeliverDeps, attempt
+from functions.common.errors import NotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import unmatched_entries
 from functions.common.models import Event, Hook, HookSecret, HookStatus
 from functions.common.ssrf import UrlGuard, UrlRefused
-from functions.deliver.logic import DeliverDeps, attempt
 
 MAX_OLD_SECRETS = 5
+HOOK_QUOTA_RETRY_AFTER_SECONDS = 60  # a quota frees up only when a hook is deleted; poll no faster than this
 TEST_EVENT_TYPE = "webhook.test"
 
 
@@ -40,6 +40,16 @@ def _check_on(on: list[str], subscriptions: SubscriptionsRepository) -> None:
 def _check_status(status: HookStatus | None) -> None:
     if status is HookStatus.DISABLED:
         raise ValidationFailed("status can be set to active or paused; Hookwire sets disabled itself", field="status")
+
+
+def _check_hook_quota(tenant_id: str, max_hooks: int, subscriptions: SubscriptionsRepository) -> None:
+    """The per-tenant hook limit (0: none). Two creations racing at the limit may both pass: at most one over."""
+    if max_hooks and subscriptions.count_hooks(tenant_id) >= max_hooks:
+        raise TooManyRequests(
+            f"this tenant has reached its limit of {max_hooks} hooks: delete one, or ask the operator to raise "
+            "max_hooks_per_tenant",
+            retry_after_seconds=HOOK_QUOTA_RETRY_AFTER_SECONDS,
+        )
 
 
 def check_url(url: str, guard: UrlGuard) -> None:
@@ -63,9 +73,11 @@ def create_hook(
     subscriptions: SubscriptionsRepository,
     guard: UrlGuard,
     box: SecretBox,
+    max_hooks: int,
     now: datetime,
 ) -> HookWithSecret:
     check_url(body.url, guard)
+    _check_hook_quota(tenant_id, max_hooks, subscriptions)
     _check_status(body.status)
     _check_on(body.on, subscriptions)
     hook_id = ids.new_id("hook")
@@ -159,7 +171,10 @@ def rotate_secret(
 
 
 def send_test(tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime) -> ExecutionDetail:
-    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks."""
+    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks.
+
+    Whatever the hook or its receiver does, the answer is the recorded execution (failed, with its error):
+    `attempt` never raises."""
     hook = get_hook(tenant_id, hook_id, deps.subscriptions)
     event_type = body.type or TEST_EVENT_TYPE
     data = (
