@@ -14,9 +14,11 @@ is killed) and reported as an error; a handler exception comes back with its tra
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import traceback
 import warnings
@@ -39,19 +41,12 @@ def load(reference: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _serve(
-    connection: Connection,
-    name: str,
-    handler_ref: str,
-    timeout_seconds: float,
-    env: dict[str, str],
-    init_ref: str | None,
-) -> None:
+def _serve(connection: Connection) -> None:
     """The worker process: set the function's environment, import the handler, then invoke on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
     # Metrics are off locally; Powertools would warn about an empty flush on every invocation.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    os.environ.update(env)
+    name, handler_ref, timeout_seconds, init_ref = connection.recv()
     try:
         if init_ref:
             load(init_ref)()
@@ -79,17 +74,24 @@ def _serve(
 
 
 class _Worker:
+    """One environment: `python -m hookwire.local.workers FD`, talking over a socket pair. A plain process
+    rather than multiprocessing's spawn, which re-imports the caller's __main__ in the child (a script
+    that starts a runtime without an `if __name__ == "__main__"` guard would start one per worker)."""
+
     def __init__(self, invoker: ProcessInvoker) -> None:
         self.name = invoker.name
-        self.connection, child = multiprocessing.get_context("spawn").Pipe()
-        self.process = multiprocessing.get_context("spawn").Process(
-            target=_serve,
-            args=(child, invoker.name, invoker.handler_ref, invoker.timeout_seconds, invoker.env, invoker.init_ref),
-            name=f"lambda-{invoker.name}",
-            daemon=True,
+        ours, theirs = socket.socketpair()
+        # The child finds every module this process can (tests' handlers included), as spawn would.
+        env = {**os.environ, **invoker.env, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hookwire.local.workers", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
-        self.process.start()
-        child.close()
+        theirs.close()
+        self.connection = Connection(ours.detach())
+        self.connection.send((invoker.name, invoker.handler_ref, invoker.timeout_seconds, invoker.init_ref))
         self.ready = False
 
     def wait_ready(self) -> None:
@@ -123,23 +125,26 @@ class _Worker:
         try:
             return self.connection.recv()
         except (EOFError, OSError) as exc:
-            self.process.join(timeout=1)
-            exit_code = self.process.exitcode
+            try:
+                exit_code = self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                exit_code = None
             raise InvocationError(f"{self.name}: the execution environment died (exit {exit_code})") from exc
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(timeout=5)
+        self.process.wait(timeout=5)
         self.connection.close()
 
     def stop(self) -> None:
         self.connection.close()  # the worker sees EOF and returns
-        self.process.join(timeout=5)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self.kill()
 
 
@@ -218,7 +223,7 @@ class ProcessInvoker:
 
     def pids(self) -> list[int]:
         """The process ids of this function's environments (for CPU accounting)."""
-        return [worker.process.pid for worker in list(self._all) if worker.process.pid]
+        return [worker.process.pid for worker in list(self._all)]
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         worker = self._acquire()
@@ -240,3 +245,7 @@ class ProcessInvoker:
             worker.kill()
         for worker in idle:
             worker.stop()
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
