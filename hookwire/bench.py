@@ -19,6 +19,8 @@ import of Powertools, boto3 and pydantic. Everything goes to stdout and `bench/r
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import io
 import json
 import os
@@ -28,6 +30,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +124,30 @@ def _metered_clients(runtime: LocalRuntime) -> CostMeter:
     return meter
 
 
+def _handler(ref: str) -> Any:
+    module, _, attribute = ref.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@contextlib.contextmanager
+def _functions_in_process(runtime: LocalRuntime) -> Iterator[None]:
+    """Run the functions in this process (one SerialInvoker each) instead of the runtime's worker
+    processes, so the meter sees every AWS call and item, the timer every invocation and the sink every
+    log line. The worker processes stay idle and are put back before the runtime stops them."""
+    originals = dict(runtime.functions)
+    serial = {name: SerialInvoker(name, _handler(f.handler_ref), f.timeout_seconds) for name, f in originals.items()}
+    pollers = {id(poller): poller.invoke for poller in runtime.pollers}
+    runtime.functions.update(serial)
+    for poller in runtime.pollers:
+        poller.invoke = serial[poller.invoke.name]
+    try:
+        yield
+    finally:
+        runtime.functions.update(originals)
+        for poller in runtime.pollers:
+            poller.invoke = pollers[id(poller)]
+
+
 def _setup_tenant(runtime: LocalRuntime, hooks: int, url: str) -> tuple[HookwireClient, str]:
     """A tenant with `hooks` hooks on `order.*`; returns its client and id."""
     admin = HookwireClient(runtime.url, runtime.admin_token)
@@ -147,23 +174,24 @@ def run(events: int, hooks: int, timeout: float) -> dict[str, Any]:
     logs = _capture_logs()
     invocations, original_call = None, SerialInvoker.__call__
     try:
-        client, _ = _setup_tenant(runtime, hooks, receiver.url)
-        meter = _metered_clients(runtime)
-        invocations, original_call = _time_invocations(meter)
-        logs.bytes = 0
-        for poller in runtime.pollers:
-            poller.pause()
-        started = time.perf_counter()
-        for index in range(events):
-            client.call("POST", "/events", {"type": EVENT_TYPE, "data": {"orderId": index, "status": "shipped"}})
-        publish_seconds = time.perf_counter() - started
-        drain_started = time.time()
-        for poller in runtime.pollers:
-            poller.resume()
-        expected = events * hooks
-        deliveries = receiver.wait_for(expected, timeout)
-        drain_seconds = time.time() - drain_started
-        runtime.wait_until_quiet(timeout=30)
+        with _functions_in_process(runtime):
+            client, _ = _setup_tenant(runtime, hooks, receiver.url)
+            meter = _metered_clients(runtime)
+            invocations, original_call = _time_invocations(meter)
+            logs.bytes = 0
+            for poller in runtime.pollers:
+                poller.pause()
+            started = time.perf_counter()
+            for index in range(events):
+                client.call("POST", "/events", {"type": EVENT_TYPE, "data": {"orderId": index, "status": "shipped"}})
+            publish_seconds = time.perf_counter() - started
+            drain_started = time.time()
+            for poller in runtime.pollers:
+                poller.resume()
+            expected = events * hooks
+            deliveries = receiver.wait_for(expected, timeout)
+            drain_seconds = time.time() - drain_started
+            runtime.wait_until_quiet(timeout=30)
     finally:
         SerialInvoker.__call__ = original_call  # type: ignore[method-assign]
         receiver.stop()
@@ -229,32 +257,33 @@ def routing(total_hooks: int, matching: int, events: int) -> dict[str, Any]:
     receiver = Receiver().start()
     _capture_logs()
     try:
-        client, tenant_id = _setup_tenant(runtime, matching, receiver.url)
-        assert runtime.resources
-        repository = SubscriptionsRepository(runtime.resources.subscriptions_table)
-        now = datetime.now(UTC)
-        others = ("deal.created", "invoice.paid", "lead.created")
-        repository.import_hooks(
-            Hook(
-                id=f"hk_other{index:05d}",
-                tenant_id=tenant_id,
-                name=f"other {index}",
-                url=receiver.url,
-                on=[others[index % len(others)]],
-                created_at=now,
-                updated_at=now,
+        with _functions_in_process(runtime):
+            client, tenant_id = _setup_tenant(runtime, matching, receiver.url)
+            assert runtime.resources
+            repository = SubscriptionsRepository(runtime.resources.subscriptions_table)
+            now = datetime.now(UTC)
+            others = ("deal.created", "invoice.paid", "lead.created")
+            repository.import_hooks(
+                Hook(
+                    id=f"hk_other{index:05d}",
+                    tenant_id=tenant_id,
+                    name=f"other {index}",
+                    url=receiver.url,
+                    on=[others[index % len(others)]],
+                    created_at=now,
+                    updated_at=now,
+                )
+                for index in range(total_hooks - matching)
             )
-            for index in range(total_hooks - matching)
-        )
-        meter = _metered_clients(runtime)
-        invocations, original_call = _time_invocations(meter)
-        try:
-            for index in range(events):
-                client.call("POST", "/events", {"type": EVENT_TYPE, "data": {"orderId": index}})
-            receiver.wait_for(events * matching, 120)
-            runtime.wait_until_quiet(timeout=30)
-        finally:
-            SerialInvoker.__call__ = original_call  # type: ignore[method-assign]
+            meter = _metered_clients(runtime)
+            invocations, original_call = _time_invocations(meter)
+            try:
+                for index in range(events):
+                    client.call("POST", "/events", {"type": EVENT_TYPE, "data": {"orderId": index}})
+                receiver.wait_for(events * matching, 120)
+                runtime.wait_until_quiet(timeout=30)
+            finally:
+                SerialInvoker.__call__ = original_call  # type: ignore[method-assign]
     finally:
         receiver.stop()
         runtime.stop()

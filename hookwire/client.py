@@ -28,6 +28,14 @@ class ApiError(Exception):
         self.response = response
 
 
+class ApiUnreachable(ConnectionError):
+    """Nothing answered at the API URL (refused, DNS, timeout, TLS): the request was never answered."""
+
+    def __init__(self, url: str, reason: object) -> None:
+        super().__init__(f"can't reach the API at {url}: {reason}")
+        self.url = url
+
+
 class HookwireClient:
     def __init__(self, base_url: str, token: str | None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -61,6 +69,10 @@ class HookwireClient:
                 return ApiResponse(response.status, _json(response.read()), dict(response.headers.items()))
         except urllib.error.HTTPError as error:
             return ApiResponse(error.code, _json(error.read()), dict(error.headers.items()))
+        except urllib.error.URLError as error:
+            raise ApiUnreachable(self.base_url, error.reason) from error
+        except (TimeoutError, ConnectionError) as error:
+            raise ApiUnreachable(self.base_url, error) from error
 
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         """The answer's body; raises ApiError on 4xx/5xx."""

@@ -11,19 +11,19 @@ from pathlib import Path
 
 from functions.common import signing
 from hookwire.client import HookwireClient
+from hookwire.local.state import STATE_FILE, LocalState
 from hookwire.receiver import Delivery, Receiver
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_ROOT / "samples"
-LOCAL_STATE = PROJECT_ROOT / ".hookwire-local.json"
 
 
 def connection() -> tuple[str, str]:
     """HOOKWIRE_URL / HOOKWIRE_TOKEN, else what `make run` wrote for this checkout."""
     url, token = os.environ.get("HOOKWIRE_URL"), os.environ.get("HOOKWIRE_TOKEN")
-    if (not url or not token) and LOCAL_STATE.exists():
-        state = json.loads(LOCAL_STATE.read_text())
-        url, token = url or state["url"], token or state["admin_token"]
+    state = LocalState.read(STATE_FILE) if not url or not token else None
+    if state:
+        url, token = url or state.url, token or state.admin_token()
     if not url or not token:
         sys.exit("No running Hookwire found: start `make run` first (or set HOOKWIRE_URL and HOOKWIRE_TOKEN).")
     return url, token

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from functions.common import contract
 from functions.common.retry import parse_schedule
-from infra import constants
+from functions.common.settings import PortalSettings
 
 
-class DeployConfig(BaseModel):
+class DeployConfig(PortalSettings):
+    """Also the portal's settings (portal_product_name, portal_logo_url, portal_accent_color,
+    portal_frame_ancestors, portal_url), validated as the api function validates them."""
+
     retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
     retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
     delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=30)
@@ -22,10 +25,15 @@ class DeployConfig(BaseModel):
     event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1, le=365)
     log_retention_days: int = 30
     catalog: str = "catalogs"
-    powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
+    powertools_layer_arn: str | None = None
     alarm_email: str | None = None
     failure_rate_alarm_percent: float = Field(default=25, gt=0, le=100)
     api_5xx_alarm_count: int = Field(default=5, ge=0)
+    # 0 reserves nothing: needed in accounts whose concurrency quota is still the new-account 10.
+    api_reserved_concurrency: int = Field(default=contract.DEFAULT_API_CONCURRENCY, ge=0, le=1000)
+    # Abuse limits per tenant (0 = no limit); see docs/security.md for their precision.
+    tenant_publish_rate: float = Field(default=contract.DEFAULT_TENANT_PUBLISH_RATE, ge=0)
+    max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0)
     domain_name: str | None = None
     certificate_arn: str | None = None
 

@@ -21,7 +21,7 @@ ACKNOWLEDGED: tuple[tuple[str, str, str], ...] = (
         "AwsSolutions-L1",
         "Python functions run on python3.13 on purpose: the AWS-published Powertools layer we deploy "
         "(AWSLambdaPowertoolsPythonV3-python313-arm64) is built for it; the runtime moves with the layer. "
-        "The custom-resource provider's Node.js runtime is chosen by aws-cdk-lib.",
+        "The custom-resource provider runs on the Node.js runtime infra/runtimes.py pins (constants.CDK_NODE_RUNTIME).",
     ),
     (
         "Api/HttpApi",

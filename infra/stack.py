@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Aspects, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.common import contract
 from functions.common.contract import Env
+from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
@@ -19,33 +17,37 @@ from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.pipeline import DeliveryPipeline
 from infra.constructs.storage import Storage
 from infra.nag import acknowledge_findings
+from infra.runtimes import SupportedNodeRuntime
 
-# The DynamoDB actions each function's data-access code really calls.
+# The AWS actions each function's code calls (tests/infrastructure/test_iam_grants.py records the calls while
+# every route and pipeline path runs and fails when these differ from them, either way).
 API_SUBSCRIPTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
+    "dynamodb:UpdateItem",  # touch_token: a token's last use
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
-DELIVER_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem")
+DELIVER_SUBSCRIPTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",  # disabling a hook removes its routes (in the hook's transaction)
+)
 DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
+SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
+READ_SECRET = ("secretsmanager:GetSecretValue",)
 
 
-def _grant_table(
-    table: dynamodb.TableV2, function: lambda_.IFunction, actions: tuple[str, ...], index: str | None = None
-) -> None:
-    """Actions on the table, and on the one index the function queries (never `index/*`)."""
-    resources = [table.table_arn] + ([f"{table.table_arn}/index/{index}"] if index else [])
-    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
-
-
-def _grant_send(queue: sqs.IQueue, function: lambda_.IFunction) -> None:
-    queue.grant_send_messages(function)
+def _grant(function: lambda_.IFunction, actions: tuple[str, ...], *resources: str) -> None:
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
 
 
 class HookwireStack(Stack):
@@ -71,24 +73,47 @@ class HookwireStack(Stack):
             Env.EVENT_RETENTION_DAYS: str(config.event_retention_days),
             Env.ALLOW_HTTP: str(config.allow_http).lower(),
             Env.ALLOWED_CIDRS: config.allowed_cidrs,
+            Env.TENANT_PUBLISH_RATE: str(config.tenant_publish_rate),
+            Env.API_CONCURRENCY: str(config.api_reserved_concurrency),
+            Env.MAX_HOOKS_PER_TENANT: str(config.max_hooks_per_tenant),
         }
         pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
-        api = HookApi(self, "Api", config=config, environment=pipeline.environment)
+        portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
+        portal_environment = {
+            Env.PORTAL_URL: portal_url,
+            Env.PORTAL_PRODUCT_NAME: config.portal_product_name,
+            Env.PORTAL_LOGO_URL: config.portal_logo_url,
+            Env.PORTAL_ACCENT_COLOR: config.portal_accent_color,
+            Env.PORTAL_FRAME_ANCESTORS: config.portal_frame_ancestors,
+        }
+        api = HookApi(
+            self,
+            "Api",
+            config=config,
+            environment={**pipeline.environment, **portal_environment},
+            secrets_key=secrets_key,
+        )
         CatalogSeeder(self, "Catalog", config=config, table=storage.subscriptions)
 
+        subscriptions, executions = storage.subscriptions.table_arn, storage.executions.table_arn
+        events_queue, deliveries_queue = pipeline.events.queue.queue_arn, pipeline.deliveries.queue.queue_arn
         secrets_key.grant(api.handler, "kms:Encrypt", "kms:Decrypt")
         secrets_key.grant(pipeline.deliver, "kms:Decrypt")
-        _grant_table(storage.subscriptions, api.handler, API_SUBSCRIPTIONS)
-        _grant_table(storage.executions, api.handler, API_EXECUTIONS, index=contract.EXECUTIONS_TABLE.index_name)
-        _grant_send(pipeline.events.queue, api.handler)
-        _grant_send(pipeline.deliveries.queue, api.handler)
+        _grant(api.handler, READ_SECRET, api.admin_secret.secret_arn)
+        _grant(api.handler, API_SUBSCRIPTIONS, subscriptions)
+        _grant(api.handler, API_EXECUTIONS, executions)
+        _grant(api.handler, SEND, events_queue, deliveries_queue)
 
-        _grant_table(storage.subscriptions, pipeline.fanout, FANOUT_SUBSCRIPTIONS)
-        _grant_send(pipeline.deliveries.queue, pipeline.fanout)
+        _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.fanout, SEND, deliveries_queue)
 
-        _grant_table(storage.subscriptions, pipeline.deliver, DELIVER_SUBSCRIPTIONS)
-        _grant_table(storage.executions, pipeline.deliver, DELIVER_EXECUTIONS)
-        _grant_send(pipeline.deliveries.queue, pipeline.deliver)
+        _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
+        _grant(pipeline.deliver, SEND, deliveries_queue)
+
+        # The event sources grant receive and delete on the DLQs; no KMS, no sends.
+        _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
+        _grant(pipeline.dead_letters, DEAD_LETTERS_EXECUTIONS, executions)
 
         self.monitoring = Monitoring(
             self,
@@ -97,13 +122,21 @@ class HookwireStack(Stack):
             watched=Watched(
                 http_api=api.http_api,
                 queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
-                functions={"Api": api.handler, "Fanout": pipeline.fanout, "Deliver": pipeline.deliver},
+                functions={
+                    "Api": api.handler,
+                    "Fanout": pipeline.fanout,
+                    "Deliver": pipeline.deliver,
+                    "DeadLetters": pipeline.dead_letters,
+                },
             ),
         )
         self.api = api
+        self.secrets_key = secrets_key
         self.pipeline = pipeline
         self.storage = storage
         acknowledge_findings(self)
+        explain_checkov_skips(self)
+        Aspects.of(self).add(SupportedNodeRuntime())
         CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the Hookwire HTTP API")
         CfnOutput(
             self,

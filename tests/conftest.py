@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -72,6 +72,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
 class Reply:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class InProcessApi:
@@ -100,7 +101,9 @@ class InProcessApi:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         result = self.invoke(http_api_event(method, path, query, sent, data))
         text = result.get("body") or ""
-        return Reply(int(result["statusCode"]), json.loads(text) if text else None)
+        headers = result.get("headers") or {}
+        is_json = "json" in {name.lower(): value for name, value in headers.items()}.get("content-type", "json")
+        return Reply(int(result["statusCode"]), json.loads(text) if text and is_json else text or None, headers)
 
     def get(self, path: str, token: str | None = None) -> Reply:
         return self.request("GET", path, token)
@@ -140,6 +143,7 @@ class Pipeline:
 
     def __init__(self, provisioned: Provisioned) -> None:
         from functions.deliver.handler import lambda_handler as deliver
+        from functions.dlq.handler import lambda_handler as dead_letters
         from functions.fanout.handler import lambda_handler as fanout
 
         sqs = aws.get("sqs")
@@ -147,6 +151,11 @@ class Pipeline:
         self.provisioned = provisioned
         self.fanout = QueuePoller(sqs, provisioned.events_queue_url, SerialInvoker("fanout", fanout), 10, 0)
         self.deliver = QueuePoller(sqs, provisioned.deliveries_queue_url, SerialInvoker("deliver", deliver), 10, 0)
+        recorder = SerialInvoker("dlq", dead_letters)
+        self.dead_letters = [
+            QueuePoller(sqs, url, recorder, 10, 0)
+            for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url)
+        ]
 
     def pending(self) -> int:
         return queue_depth(self.sqs, self.provisioned.events_queue_url) + queue_depth(
@@ -162,6 +171,10 @@ class Pipeline:
                     return
                 time.sleep(0.1)
         raise AssertionError(f"pipeline still busy after {timeout}s")
+
+    def record_dead_letters(self) -> int:
+        """One pass of the dead-letter recorder over both DLQs (kept letters stay, invisible for hours)."""
+        return sum(poller.poll_once(0) for poller in self.dead_letters)
 
     def dlq_depths(self) -> tuple[int, int]:
         return (

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from functions.api.logic.auth import TokenUsage
+from functions.api.logic.limits import PublishLimiter
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.http_client import WebhookHttpClient
+from functions.common.delivery import DeliverDeps
+from functions.common.delivery.factory import delivery_deps, shared_secret_box
 from functions.common.settings import ApiSettings, api_settings
 from functions.common.ssrf import UrlGuard
-from functions.deliver.logic import DeliverDeps
 
 
 @dataclass
@@ -21,40 +24,33 @@ class ApiDeps:
     settings: ApiSettings
     subscriptions: SubscriptionsRepository
     executions: ExecutionsRepository
+    portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
     guard: UrlGuard
     secret_box: SecretBox
     delivery: DeliverDeps
+    token_usage: TokenUsage
+    publish_limiter: PublishLimiter
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
+    delivery = delivery_deps(settings)
     subscriptions = SubscriptionsRepository(settings.subscriptions_table)
-    executions = ExecutionsRepository(settings.executions_table, settings.execution_retention_days)
-    deliveries_queue = QueueClient(settings.deliveries_queue_url)
-    guard = UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs)
-    secret_box = SecretBox(settings.kms_key_id)
     return ApiDeps(
         settings=settings,
         subscriptions=subscriptions,
-        executions=executions,
+        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
-        deliveries_queue=deliveries_queue,
+        deliveries_queue=QueueClient(settings.deliveries_queue_url),
         admin_secret=AdminSecret(settings.admin_secret_arn),
-        guard=guard,
-        secret_box=secret_box,
-        delivery=DeliverDeps(
-            subscriptions=subscriptions,
-            executions=executions,
-            deliveries=deliveries_queue,
-            http=WebhookHttpClient(guard),
-            secret_box=secret_box,
-            schedule=settings.schedule(),
-            timeout_seconds=settings.delivery_timeout_seconds,
-            disable_after_seconds=settings.disable_after_seconds,
-            concurrency=1,
-        ),
+        guard=UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs),
+        secret_box=shared_secret_box(settings.kms_key_id),
+        delivery=delivery,
+        token_usage=TokenUsage(subscriptions),
+        publish_limiter=PublishLimiter(settings.tenant_publish_rate, settings.api_concurrency),
     )
 
 

@@ -16,20 +16,28 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.api.logic.auth import authenticate
-from functions.api.routes import events, hooks, tenants
-from functions.api.routes.context import PRINCIPAL_KEY, deps
+from functions.api.access import access_for
+from functions.api.logic.auth import authenticate, authorize, require_write_access
+from functions.api.routes import admin_tokens, events, hooks, portal, tenants
+from functions.api.routes.context import PRINCIPAL_KEY, deps, now
 from functions.api.schemas import ErrorBody, Health
-from functions.common.errors import BadRequest, HookwireError, NotFound, PayloadTooLarge
+from functions.common.errors import (
+    BadRequest,
+    HookwireError,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+)
 from functions.common.observability import logger, metrics, tracer
 
 MAX_BODY_BYTES = 300 * 1024  # event data may be 256 KiB; the rest is room for the envelope fields
-PUBLIC_PATHS = frozenset({"/health"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(admin_tokens.router)
 app.include_router(tenants.router)
 app.include_router(hooks.router)
 app.include_router(events.router)
+app.include_router(portal.router)
 
 
 @app.get("/health", summary="Liveness check; needs no token")
@@ -39,7 +47,10 @@ def health() -> Health:
 
 def error_response(error: HookwireError) -> Response[ErrorBody]:
     body = ErrorBody(message=error.message, code=error.code, field=error.field)
-    return Response(error.status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True))
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TooManyRequests) else None
+    return Response(
+        error.status, content_types.APPLICATION_JSON, body.model_dump_json(exclude_none=True), headers=headers
+    )
 
 
 @app.not_found
@@ -78,10 +89,12 @@ def handle_validation_error(error: RequestValidationError) -> Response[ErrorBody
 
 
 def _gate(event: dict[str, Any]) -> None:
-    """Checks that must come before body validation: size, content type, then the token (401 before 422)."""
-    path = event.get("rawPath") or event.get("requestContext", {}).get("http", {}).get("path", "")
-    if path in PUBLIC_PATHS:
-        return
+    """Checks that come before any route code: size, content type, the token (401), then the route's access
+    rule from api/access.py (403 naming the missing scope) and read-only principals (403), all before 422."""
+    http = event.get("requestContext", {}).get("http", {})
+    path = event.get("rawPath") or http.get("path", "")
+    method = (http.get("method") or "").upper()
+    access = access_for(method, path)
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     body = event.get("body") or ""
     if len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
@@ -89,11 +102,18 @@ def _gate(event: dict[str, Any]) -> None:
     content_type = headers.get("content-type", "")
     if body and content_type and not content_type.lower().startswith("application/json"):
         raise BadRequest(f"content-type must be application/json, not {content_type}", field="content-type")
+    if access is not None and access.public:
+        return
     d = deps()
-    principal = authenticate(headers.get("authorization"), d.admin_secret, d.subscriptions)
+    principal = authenticate(
+        headers.get("authorization"), d.admin_secret, d.subscriptions, d.portal_sessions, d.token_usage, now()
+    )
     app.append_context(**{PRINCIPAL_KEY: principal})
-    logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value)
+    logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value, token_id=principal.token_id)
     logger.append_keys(**_ids_in_path(path))
+    if access is not None:
+        authorize(principal, access)
+    require_write_access(principal, method)
 
 
 _ID_AFTER = {"hooks": "hook_id", "executions": "execution_id", "events": "event_id"}
@@ -109,7 +129,7 @@ def _response_of(error: HookwireError) -> dict[str, Any]:
     response = error_response(error)
     return {
         "statusCode": response.status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": dict(response.headers),
         "body": response.body,
         "isBase64Encoded": False,
     }

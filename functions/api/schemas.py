@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common.delivery import PROTECTED_HEADERS
+from functions.common import validation
+from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
     EventType,
@@ -16,18 +16,29 @@ from functions.common.models import (
     ExecutionStatus,
     HookStatus,
     PayloadFormat,
+    Scope,
 )
 
 MAX_ON_ENTRIES = 100
-MAX_CUSTOM_HEADERS = 20
 MAX_GRACE_SECONDS = 7 * 24 * 3600
-HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
-ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
-TypeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(lambda value: validation.plain_text(value, "name")),
+]
+Description = Annotated[
+    str, StringConstraints(max_length=2000), AfterValidator(lambda value: validation.plain_text(value, "description"))
+]
+Category = Annotated[
+    str, StringConstraints(max_length=100), AfterValidator(lambda value: validation.plain_text(value, "category"))
+]
+# Not stripped: white space anywhere in a URL is refused, not silently repaired.
+Url = Annotated[
+    str, StringConstraints(min_length=1, max_length=validation.MAX_URL_CHARS), AfterValidator(validation.normalise_url)
+]
+TypeName = Annotated[str, StringConstraints(pattern=TYPE_PATTERN)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(validation.check_json_value)]
 
 
 class Strict(BaseModel):
@@ -55,29 +66,86 @@ class Health(BaseModel):
 # --- tenants and tokens -----------------------------------------------------------------------
 class CreateTenant(Strict):
     name: Name
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of this tenant's hooks created without one"
+    )
+
+
+class UpdateTenant(Strict):
+    name: Name | None = None
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of this tenant's hooks created without one; null removes the default"
+    )
 
 
 class TenantView(BaseModel):
     id: str
     name: str
     created_at: datetime
+    payload_format: PayloadFormat | None = None
 
 
 class TenantCreated(TenantView):
     token: str = Field(description="The tenant's first token. Shown once: store it now.")
+    token_id: str = Field(description="The id to list or revoke that token by.")
 
 
-class TokenCreated(BaseModel):
+class CreateTenantToken(Strict):
+    read_only: bool = Field(default=False, description="A read-only token may only GET (403 on anything else).")
+
+
+class TenantTokenView(BaseModel):
+    """A tenant token as listed: never the token itself (only its SHA-256 is stored)."""
+
     id: str
-    token: str = Field(description="Shown once: store it now.")
     created_at: datetime
+    last_used_at: datetime | None = Field(description="Refreshed at most once a minute.")
+    read_only: bool
+
+
+class TokenCreated(TenantTokenView):
+    token: str = Field(description="Shown once: store it now.")
+
+
+class ItemList[T](BaseModel):
+    """A short list returned whole (no paging)."""
+
+    items: list[T]
+
+
+class CreateAdminToken(Strict):
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, description="events:publish, tenants:manage, catalog:manage, read")
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique(cls, value: list[Scope]) -> list[Scope]:
+        return sorted(set(value))
+
+
+class AdminTokenView(BaseModel):
+    """A scoped admin token as listed; `root` is the operator's Secrets Manager token, which has every scope."""
+
+    id: str
+    name: str
+    scopes: list[Scope]
+    created_at: datetime | None
+    last_used_at: datetime | None = Field(description="Refreshed at most once a minute.")
+
+
+class AdminTokenCreated(AdminTokenView):
+    token: str = Field(description="Shown once: store it now.")
 
 
 # --- event types ------------------------------------------------------------------------------
 class PutEventType(Strict):
     description: Description = ""
-    category: Annotated[str, StringConstraints(max_length=100)] | None = None
+    category: Category | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    example: dict[str, Any] | None = Field(default=None, description="a sample `data` of this type")
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of hooks on this type created without one (when the tenant has none)"
+    )
 
 
 class EventTypeView(BaseModel):
@@ -85,6 +153,8 @@ class EventTypeView(BaseModel):
     description: str
     category: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, serialization_alias="schema")
+    example: dict[str, Any] | None = None
+    payload_format: PayloadFormat | None = None
 
     @classmethod
     def of(cls, event_type: EventType) -> EventTypeView:
@@ -93,6 +163,8 @@ class EventTypeView(BaseModel):
             description=event_type.description,
             category=event_type.category,
             json_schema=event_type.json_schema,
+            example=event_type.example,
+            payload_format=event_type.payload_format,
         )
 
 
@@ -116,24 +188,6 @@ def _check_on(entries: list[str]) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
-def _check_headers(headers: dict[str, str]) -> dict[str, str]:
-    if len(headers) > MAX_CUSTOM_HEADERS:
-        raise ValueError(f"at most {MAX_CUSTOM_HEADERS} custom headers")
-    seen: set[str] = set()
-    for name, value in headers.items():
-        if not HEADER_NAME.match(name):
-            raise ValueError(f"{name!r} is not a valid header name")
-        lowered = name.lower()
-        if lowered in PROTECTED_HEADERS or lowered.startswith("webhook-"):
-            raise ValueError(f"{name!r} is set by Hookwire and can't be overridden")
-        if lowered in seen:
-            raise ValueError(f"{name!r} is given twice (header names are case-insensitive)")
-        seen.add(lowered)
-        if len(value) > 4096 or any(ch in value for ch in "\r\n\x00"):
-            raise ValueError(f"header {name!r} has a value that is too long or contains line breaks")
-    return headers
-
-
 class HookFields(Strict):
     """Fields shared by create and update; `on` accepts one string or a list."""
 
@@ -150,7 +204,7 @@ class HookFields(Strict):
     @field_validator("headers", check_fields=False)
     @classmethod
     def _headers_valid(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        return None if value is None else _check_headers(value)
+        return None if value is None else validation.check_headers(value)
 
 
 class CreateHook(HookFields):
@@ -160,7 +214,10 @@ class CreateHook(HookFields):
     status: HookStatus = HookStatus.ACTIVE
     description: Description | None = None
     headers: dict[str, str] = Field(default_factory=dict)
-    payload_format: PayloadFormat = PayloadFormat.ENVELOPE
+    payload_format: PayloadFormat | None = Field(
+        default=None,
+        description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
+    )
 
 
 class UpdateHook(HookFields):
@@ -197,7 +254,7 @@ class RotateSecret(Strict):
 
 class TestDelivery(Strict):
     type: TypeName | None = None
-    data: dict[str, Any] | None = None
+    data: JsonObject | None = None
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -229,6 +286,8 @@ class EventDetail(BaseModel):
     type: str
     created_at: datetime
     data: dict[str, Any]
+    fanout: str = Field(description="pending | done | failed: whether the event reached its hooks' queues")
+    fanout_error: str | None = Field(default=None, description="why fan-out failed (then nothing was sent)")
     deliveries: list[HookDeliveryState]
 
 
@@ -270,3 +329,62 @@ class ExecutionDetail(ExecutionView):
     request_headers: dict[str, str]
     request_body: str | None = Field(description="The body that was sent, while the event is retained.")
     response_headers: dict[str, str]
+    response_headers_truncated: bool = Field(
+        default=False, description="True when headers past the 8 KiB cap were dropped (docs/limits.md)."
+    )
+
+
+# --- customer portal --------------------------------------------------------------------------
+PORTAL_MIN_TTL_SECONDS = 60
+PORTAL_MAX_TTL_SECONDS = 7 * 24 * 3600
+PORTAL_DEFAULT_TTL_SECONDS = 3600
+
+
+class Branding(Strict):
+    """Per-tenant branding of the portal; each unset field falls back to the deployment's."""
+
+    product_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    logo_url: Annotated[str, StringConstraints(pattern=r"^https://\S{1,2000}$")] | None = Field(
+        default=None, description="An https:// image URL"
+    )
+    accent_color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = Field(
+        default=None, description="#rrggbb"
+    )
+
+
+class CreatePortalSession(Strict):
+    ttl_seconds: int = Field(default=PORTAL_DEFAULT_TTL_SECONDS, ge=PORTAL_MIN_TTL_SECONDS, le=PORTAL_MAX_TTL_SECONDS)
+    read_only: bool = False
+    tenant_id: str | None = Field(default=None, description="Required when the admin token creates the link.")
+    branding: Branding | None = None
+
+
+class PortalSessionCreated(BaseModel):
+    url: str = Field(description="The magic link. A bearer secret for this tenant's portal until expires_at.")
+    expires_at: datetime
+    read_only: bool
+
+
+class ExchangePortalCode(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BrandingView(BaseModel):
+    product_name: str
+    logo_url: str | None = None
+    accent_color: str
+
+
+class PortalSessionView(BaseModel):
+    """What the portal page holds for the length of the session (in sessionStorage, never in a URL)."""
+
+    token: str = Field(description="Send as `Authorization: Bearer <token>` until expires_at.")
+    expires_at: datetime
+    read_only: bool
+    tenant_id: str
+    tenant_name: str
+    branding: BrandingView
+
+
+class PortalSessionsRevoked(BaseModel):
+    revoked: int

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from functions.common.models import EventType
+from functions.common.schema_check import SchemaRefused, compile_schema
 
 
 class CatalogFile(BaseModel):
@@ -37,7 +38,8 @@ def catalog_files(spec: str, default_dir: Path) -> list[Path]:
 
 
 def load_catalog(files: Iterable[Path]) -> list[EventType]:
-    """All event types of the given files; the same type in two files is an error, not a silent override."""
+    """All event types of the given files; the same type in two files is an error, not a silent override, and
+    so is a schema the API would refuse (the seeder bypasses the API)."""
     seen: dict[str, Path] = {}
     types: list[EventType] = []
     for path in files:
@@ -46,6 +48,11 @@ def load_catalog(files: Iterable[Path]) -> list[EventType]:
         except (ValidationError, json.JSONDecodeError) as exc:
             raise CatalogError(f"{path}: {exc}") from exc
         for event_type in catalog.event_types:
+            if event_type.json_schema is not None:
+                try:
+                    compile_schema(event_type.json_schema)
+                except SchemaRefused as refused:
+                    raise CatalogError(f"{path}: {event_type.type}: {refused}") from refused
             if event_type.type in seen:
                 raise CatalogError(f"{event_type.type} is in both {seen[event_type.type]} and {path}")
             seen[event_type.type] = path

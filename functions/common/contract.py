@@ -34,6 +34,14 @@ class Env:
     CATALOG = "HOOKWIRE_CATALOG"
     ADMIN_TOKEN = "HOOKWIRE_ADMIN_TOKEN"
     DELIVERY_CONCURRENCY = "HOOKWIRE_DELIVERY_CONCURRENCY"
+    PORTAL_URL = "HOOKWIRE_PORTAL_URL"
+    PORTAL_PRODUCT_NAME = "HOOKWIRE_PORTAL_PRODUCT_NAME"
+    PORTAL_LOGO_URL = "HOOKWIRE_PORTAL_LOGO_URL"
+    PORTAL_ACCENT_COLOR = "HOOKWIRE_PORTAL_ACCENT_COLOR"
+    PORTAL_FRAME_ANCESTORS = "HOOKWIRE_PORTAL_FRAME_ANCESTORS"
+    TENANT_PUBLISH_RATE = "HOOKWIRE_TENANT_PUBLISH_RATE"
+    API_CONCURRENCY = "HOOKWIRE_API_CONCURRENCY"
+    MAX_HOOKS_PER_TENANT = "HOOKWIRE_MAX_HOOKS_PER_TENANT"
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,23 @@ DELIVERIES_CONSUMER = ConsumerSpec(
     max_concurrency=50,
 )
 
+# The dead-letter recorder drains both DLQs. A message it cannot attribute (unparseable, or for an event
+# that is not stored) stays in its DLQ for the operator; the long visibility timeout makes the recorder
+# look at such a message again only every 12 h instead of every few seconds.
+DEAD_LETTERS_CONSUMER = ConsumerSpec(
+    function_timeout_seconds=30,
+    batch_size=10,
+    max_batching_window_seconds=1,
+    max_receive_count=0,  # the DLQs have no DLQ of their own: nothing leaves them but by the recorder
+    max_concurrency=2,
+)
+DLQ_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600
+
 API_FUNCTION_TIMEOUT_SECONDS = 29
+# The api function's reserved concurrency, and the number of containers a tenant's publish rate is split over.
+DEFAULT_API_CONCURRENCY = 20
+DEFAULT_TENANT_PUBLISH_RATE = 200.0  # events per second per tenant, fleet-wide
+DEFAULT_MAX_HOOKS_PER_TENANT = 100
 SQS_MAX_DELAY_SECONDS = 900
 DLQ_RETENTION_DAYS = 14
 
@@ -98,3 +122,7 @@ DEFAULT_DISABLE_AFTER_SECONDS = 5 * 24 * 3600
 DEFAULT_EXECUTION_RETENTION_DAYS = 30
 DEFAULT_EVENT_RETENTION_DAYS = 30
 DEFAULT_DELIVERY_CONCURRENCY = 10
+DEFAULT_PORTAL_PRODUCT_NAME = "Webhooks"
+DEFAULT_PORTAL_ACCENT_COLOR = "#4f46e5"
+# CSP frame-ancestors: who may embed the portal in an iframe. 'none' until the operator names its origins.
+DEFAULT_PORTAL_FRAME_ANCESTORS = "'none'"

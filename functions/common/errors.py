@@ -50,6 +50,17 @@ class PayloadTooLarge(HookwireError):
     code = "payload_too_large"
 
 
+class TooManyRequests(HookwireError):
+    """A per-tenant abuse limit was reached; `retry_after_seconds` becomes the Retry-After header."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class DependencyFailure(HookwireError):
     """An AWS call failed. Always raised `from` the SDK error so the cause is kept."""
 
@@ -62,3 +73,9 @@ class PermanentMessageError(HookwireError):
 
     status = 400
     code = "permanent_message_error"
+
+
+class EventRejected(PermanentMessageError):
+    """An events-queue message whose event the ingest rules refuse; `field` names what is wrong."""
+
+    code = "event_rejected"

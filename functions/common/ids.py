@@ -39,12 +39,11 @@ def event_group(event_id: str, event_created_at: datetime) -> str:
     return _encode(int(event_created_at.timestamp() * 1000), 10) + _encode(digest, 6)
 
 
-def execution_id(event_id: str, event_created_at: datetime) -> str:
+def execution_id(event_id: str, event_created_at: datetime | None) -> str:
     """`exe_` + the event's group + a sortable id: under a hook, one event's executions are adjacent and in
-    attempt order, so both the hook's history and one event's attempts are one key-range read."""
+    attempt order, so both the hook's history and one event's attempts are one key-range read. Without the
+    event's publish time (the event could not be read) the id is a plain sortable one: GET /events/{id}
+    can't list that attempt, but the hook's history does."""
+    if event_created_at is None:
+        return new_id("exe")
     return f"exe_{event_group(event_id, event_created_at)}{sortable_id()}"
-
-
-def skipped_execution_id(event_id: str, event_created_at: datetime, attempt: int) -> str:
-    """Deterministic, so a redelivered batch records a skipped attempt once; sorts after the event's sends."""
-    return f"exe_{event_group(event_id, event_created_at)}skip{attempt:03d}"

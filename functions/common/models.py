@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.common import ids
+
 
 class HookStatus(StrEnum):
     ACTIVE = "active"
@@ -29,27 +31,60 @@ class ExecutionStatus(StrEnum):
 class PrincipalKind(StrEnum):
     ADMIN = "admin"
     TENANT = "tenant"
+    PORTAL = "portal"
+
+
+class Scope(StrEnum):
+    """What an admin token may do. The operator's root token (the Secrets Manager secret) has them all."""
+
+    EVENTS_PUBLISH = "events:publish"
+    TENANTS_MANAGE = "tenants:manage"
+    CATALOG_MANAGE = "catalog:manage"
+    READ = "read"
+
+
+ROOT_TOKEN_ID = "root"
 
 
 class Principal(BaseModel):
-    """Who is calling: the operator (admin token) or one tenant (tenant token)."""
+    """Who is calling: the operator (admin token, with scopes), one tenant (tenant token) or one tenant's
+    portal session.
+
+    `read_only` principals may only read: the API refuses any other method in one place (api/handler.py).
+    """
 
     kind: PrincipalKind
     tenant_id: str | None = None
     token_id: str | None = None
+    read_only: bool = False
+    scopes: frozenset[Scope] = frozenset()
+
+    @property
+    def is_root(self) -> bool:
+        return self.kind is PrincipalKind.ADMIN and self.token_id == ROOT_TOKEN_ID
 
 
 class Tenant(BaseModel):
     id: str
     name: str
     created_at: datetime
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of the tenant's hooks created without one"
+    )
 
 
 class TokenRecord(BaseModel):
+    """A stored token: a tenant's (`tenant_id` set) or a scoped admin token (`scopes` set). Only its
+    SHA-256 is kept; `last_used_at` is refreshed at most once per USAGE_INTERVAL (auth.py)."""
+
     id: str
-    tenant_id: str
+    tenant_id: str | None = None
     token_hash: str
     created_at: datetime
+    name: str | None = None
+    scopes: list[Scope] = Field(default_factory=list)
+    read_only: bool = False
+    last_used_at: datetime | None = None
 
 
 class EventType(BaseModel):
@@ -59,6 +94,10 @@ class EventType(BaseModel):
     description: str = ""
     category: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    example: dict[str, Any] | None = Field(default=None, description="a sample `data` of this type")
+    payload_format: PayloadFormat | None = Field(
+        default=None, description="format of hooks on this type created without one (when the tenant has none)"
+    )
 
 
 class HookSecret(BaseModel):
@@ -105,6 +144,11 @@ class Event(BaseModel):
     fanout_hooks: list[str] | None = None
     fanned_out_at: datetime | None = None
     claimed_by: str | None = Field(default=None, description="The events-queue message that fans it out")
+    # Delivery state kept beside the event's document (never inside it, so the writers never race):
+    settled: dict[str, datetime] = Field(
+        default_factory=dict, exclude=True, description="hook id -> when a manual retry delivered it"
+    )
+    fanout_error: str | None = Field(default=None, exclude=True, description="why fan-out never happened")
 
 
 class Execution(BaseModel):
@@ -121,16 +165,35 @@ class Execution(BaseModel):
     test: bool = False
     response_status: int | None = None
     response_headers: dict[str, str] = Field(default_factory=dict)
+    response_headers_truncated: bool = False
     response_body: str | None = None
     response_body_truncated: bool = False
     duration_ms: int | None = None
     error: str | None = None
-    failure_class: str | None = Field(default=None, description="http_4xx, http_5xx, timeout, connection or ssrf")
+    failure_class: str | None = Field(
+        default=None, description="http_4xx, http_5xx, timeout, connection, ssrf, request or internal"
+    )
     next_attempt_at: datetime | None = None
     request_url: str | None = None
     request_headers: dict[str, str] = Field(default_factory=dict)
     payload_format: PayloadFormat | None = None
     created_at: datetime
+
+    @classmethod
+    def not_sent(cls, message: DeliveryMessage, event: Event, error: str, now: datetime) -> Execution:
+        """An attempt that could not be made, recorded as a failed execution that says why."""
+        return cls(
+            id=ids.execution_id(event.id, event.created_at),
+            hook_id=message.hook_id,
+            tenant_id=message.tenant_id,
+            event_id=message.event_id,
+            event_type=event.type,
+            attempt=message.attempt,
+            status=ExecutionStatus.FAILED,
+            manual=message.manual,
+            error=error,
+            created_at=now,
+        )
 
 
 class EventMessage(BaseModel):
@@ -157,3 +220,33 @@ class DeliveryMessage(BaseModel):
     attempt: int = Field(default=1, ge=1)
     not_before: datetime | None = None
     manual: bool = False
+
+
+class PortalBranding(BaseModel):
+    """How the customer portal presents itself; unset fields fall back to the deployment's branding."""
+
+    product_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
+
+    def over(self, fallback: PortalBranding) -> PortalBranding:
+        """These values where set, the fallback's elsewhere."""
+        return fallback.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class PortalCredentialKind(StrEnum):
+    LINK = "link"  # the magic link's code: only ever exchanged for a session
+    SESSION = "session"  # the bearer credential the portal page sends with each API call
+
+
+class PortalCredential(BaseModel):
+    """A portal link or session, stored only as the SHA-256 of its secret."""
+
+    id: str
+    tenant_id: str
+    kind: PortalCredentialKind
+    token_hash: str
+    read_only: bool
+    created_at: datetime
+    expires_at: datetime
+    branding: PortalBranding = Field(default_factory=PortalBranding)

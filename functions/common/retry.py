@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -57,15 +57,27 @@ class RetrySchedule:
         return max(0.0, nominal * (1 + spread))
 
 
+# A Retry-After further out than this is the receiver's mistake (or a hostile answer), not a plan.
+RETRY_AFTER_MAX_SECONDS = 86400.0
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also accepts "²"
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date."""
+    """Retry-After as delta-seconds or an HTTP date, clamped to [0, RETRY_AFTER_MAX_SECONDS].
+
+    Lenient: anything else (words, superscript digits, negative numbers, impossible dates) is ignored,
+    never an error. `now` must be timezone-aware; a date without a zone is read as UTC.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(float(value), RETRY_AFTER_MAX_SECONDS)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = (moment - now).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, (moment - now).total_seconds())
+    return min(max(0.0, seconds), RETRY_AFTER_MAX_SECONDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 from pydantic import BaseModel, Field, field_validator
@@ -59,20 +60,58 @@ _DELIVERY_ENV = {
 }
 
 
-class ApiSettings(StorageSettings, DeliverySettings):
+ACCENT_COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+FRAME_SOURCE_PATTERN = r"^('none'|'self'|https://[A-Za-z0-9.*:-]+|http://(127\.0\.0\.1|localhost)(:\d+)?)$"
+
+
+class PortalSettings(BaseModel):
+    """The customer portal: its public address (when not the API's own) and the deployment's branding."""
+
+    portal_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+    portal_product_name: str = Field(default=contract.DEFAULT_PORTAL_PRODUCT_NAME, min_length=1, max_length=100)
+    portal_logo_url: str = Field(default="", pattern=r"^(https://\S+|/\S*)?$")
+    portal_accent_color: str = Field(default=contract.DEFAULT_PORTAL_ACCENT_COLOR, pattern=ACCENT_COLOR_PATTERN)
+    portal_frame_ancestors: str = contract.DEFAULT_PORTAL_FRAME_ANCESTORS
+
+    @field_validator("portal_frame_ancestors")
+    @classmethod
+    def _sources_valid(cls, value: str) -> str:
+        for source in value.split():
+            if not re.match(FRAME_SOURCE_PATTERN, source):
+                raise ValueError(f"{source!r} is not a frame-ancestors source ('self', 'none' or https://host)")
+        return " ".join(value.split()) or contract.DEFAULT_PORTAL_FRAME_ANCESTORS
+
+
+_PORTAL_ENV = {
+    "portal_url": Env.PORTAL_URL,
+    "portal_product_name": Env.PORTAL_PRODUCT_NAME,
+    "portal_logo_url": Env.PORTAL_LOGO_URL,
+    "portal_accent_color": Env.PORTAL_ACCENT_COLOR,
+    "portal_frame_ancestors": Env.PORTAL_FRAME_ANCESTORS,
+}
+
+
+class DeliverSettings(StorageSettings, DeliverySettings):
+    """What delivering needs; the api function delivers too (test deliveries), so it has all of this."""
+
     kms_key_id: str
-    events_queue_url: str
     deliveries_queue_url: str
+
+
+class ApiSettings(DeliverSettings, PortalSettings):
+    events_queue_url: str
     admin_secret_arn: str
+    tenant_publish_rate: float = Field(default=0, ge=0, description="events/s per tenant, fleet-wide; 0 = no limit")
+    api_concurrency: int = Field(default=1, ge=0, description="api containers the publish rate is split over")
+    max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0, description="0 = none")
 
 
 class FanoutSettings(StorageSettings):
     deliveries_queue_url: str
 
 
-class DeliverSettings(StorageSettings, DeliverySettings):
-    kms_key_id: str
-    deliveries_queue_url: str
+class DeadLetterSettings(StorageSettings):
+    pass
 
 
 class SeedSettings(BaseModel):
@@ -89,10 +128,14 @@ def api_settings() -> ApiSettings:
     names = {
         **_STORAGE_ENV,
         **_DELIVERY_ENV,
+        **_PORTAL_ENV,
         "events_queue_url": Env.EVENTS_QUEUE_URL,
         "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
         "admin_secret_arn": Env.ADMIN_SECRET_ARN,
         "kms_key_id": Env.KMS_KEY_ID,
+        "tenant_publish_rate": Env.TENANT_PUBLISH_RATE,
+        "api_concurrency": Env.API_CONCURRENCY,
+        "max_hooks_per_tenant": Env.MAX_HOOKS_PER_TENANT,
     }
     return ApiSettings.model_validate(_env(names))
 
@@ -113,7 +156,12 @@ def deliver_settings() -> DeliverSettings:
     return DeliverSettings.model_validate(_env(names))
 
 
+@lru_cache(maxsize=1)
+def dead_letter_settings() -> DeadLetterSettings:
+    return DeadLetterSettings.model_validate(_env(_STORAGE_ENV))
+
+
 def reset_settings_cache() -> None:
     """Tests and the local runtime change the environment; this makes the next read see it."""
-    for reader in (api_settings, fanout_settings, deliver_settings, seed_settings):
+    for reader in (api_settings, fanout_settings, deliver_settings, seed_settings, dead_letter_settings):
         reader.cache_clear()

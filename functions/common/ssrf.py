@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from functions.common.validation import InputRefused, normalise_url
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
@@ -46,28 +48,31 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 
 def forbidden_reason(address: IPAddress) -> str | None:
-    """Why Hookwire must not connect to this address, or None when it is a public one."""
+    """Why Hookwire must not connect to this address, as a noun phrase ("a loopback address"), or None when
+    it is a public one."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             inner = forbidden_reason(embedded)
-            return f"an IPv6 form of a {inner} address" if inner else None
+            return f"an IPv6 form of {inner}" if inner else None
     if address in METADATA:
-        return "cloud metadata (link-local)"
+        return "a cloud metadata address"
     if address.is_unspecified:
-        return "unspecified"
+        return "an unspecified address"
     if address.is_loopback:
-        return "loopback"
+        return "a loopback address"
     if address.is_link_local:
-        return "link-local"
+        return "a link-local address"
     if isinstance(address, ipaddress.IPv4Address) and address in CGNAT:
-        return "carrier-grade NAT"
+        return "a carrier-grade NAT address"
     if address.is_multicast:
-        return "multicast"
+        return "a multicast address"
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "a site-local address (fec0::/10, deprecated but still routed inside some networks)"
     if address.is_private and not address.is_reserved:
-        return "private"
+        return "a private address"
     if address.is_reserved or not address.is_global:
-        return "reserved"
+        return "a reserved address"
     return None
 
 
@@ -112,11 +117,12 @@ class UrlGuard:
         return any(address in network for network in self.allowed_networks)
 
     def check_syntax(self, url: str) -> tuple[str, str, int, str]:
+        """Scheme, ASCII host, port and target of the URL in the form it is sent (see `normalise_url`)."""
         try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise UrlRefused("syntax", f"url is not a valid URL: {exc}") from exc
+            parts = urlsplit(normalise_url(url))
+        except InputRefused as exc:
+            raise UrlRefused("syntax", str(exc)) from exc
+        port = parts.port
         if parts.scheme not in ("http", "https"):
             raise UrlRefused("scheme", "url must use https (or http where allowed)")
         if parts.scheme == "http" and not self.allow_http:
@@ -152,7 +158,7 @@ class UrlGuard:
                 continue
             reason = forbidden_reason(address)
             if reason:
-                message = f"url host {host} resolves to {address}, a {reason} address, which webhooks may not reach"
+                message = f"url host {host} resolves to {address}, {reason}, which webhooks may not reach"
                 raise UrlRefused("address", message)
 
     def check(self, url: str) -> Destination:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,45 +16,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.common import metric_names as names
-from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.queues import QueueClient
-from functions.common.dal.secret_box import SecretBox
-from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import HookwireError, PermanentMessageError
-from functions.common.http_client import WebhookHttpClient
+from functions.common.delivery import DeliverDeps
+from functions.common.delivery.factory import delivery_deps
+from functions.common.errors import DependencyFailure, PermanentMessageError
 from functions.common.models import DeliveryMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import deliver_settings
-from functions.common.ssrf import UrlGuard
 from functions.common.timeutil import utcnow
-from functions.deliver.logic import BatchReport, DeliverDeps, deliver_batch
-
-
-@lru_cache(maxsize=1)
-def _http() -> WebhookHttpClient:
-    settings = deliver_settings()
-    return WebhookHttpClient(UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs))
-
-
-@lru_cache(maxsize=1)
-def _secret_box() -> SecretBox:
-    """One per container, so its decrypted-secret cache survives between invocations."""
-    return SecretBox(deliver_settings().kms_key_id)
+from functions.deliver.logic import BatchReport, QueuedDelivery, deliver_batch
 
 
 def build_deps() -> DeliverDeps:
-    settings = deliver_settings()
-    return DeliverDeps(
-        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
-        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
-        deliveries=QueueClient(settings.deliveries_queue_url),
-        http=_http(),
-        secret_box=_secret_box(),
-        schedule=settings.schedule(),
-        timeout_seconds=settings.delivery_timeout_seconds,
-        disable_after_seconds=settings.disable_after_seconds,
-        concurrency=settings.delivery_concurrency,
-    )
+    return delivery_deps(deliver_settings())
 
 
 def _parse(record: dict[str, Any]) -> DeliveryMessage:
@@ -72,7 +44,9 @@ def _emit_metrics(report: BatchReport) -> None:
     metrics.add_metric(name=names.DELIVERIES_FAILED, unit=count, value=report.sent - report.succeeded)
     metrics.add_metric(name=names.DELIVERIES_EXHAUSTED, unit=count, value=report.failed)
     metrics.add_metric(name=names.RETRIES_SCHEDULED, unit=count, value=report.retrying)
+    metrics.add_metric(name=names.RETRIES_CANCELLED, unit=count, value=report.retries_cancelled)
     metrics.add_metric(name=names.HOOKS_DISABLED, unit=count, value=report.hooks_disabled)
+    metrics.add_metric(name=names.DELIVERY_ITEM_ERRORS, unit=count, value=report.item_errors)
     classes = Counter(o.execution.failure_class for o in report.outcomes if o.execution.failure_class)
     for failure_class in names.FAILURE_CLASSES:
         metrics.add_metric(name=names.failure_metric(failure_class), unit=count, value=classes[failure_class])
@@ -85,23 +59,26 @@ def _emit_metrics(report: BatchReport) -> None:
         metrics.add_metric(name=names.END_TO_END_LAG, unit=MetricUnit.Milliseconds, value=lag)
 
 
-def process_batch(event: dict[str, Any], deps: DeliverDeps) -> dict[str, Any]:
-    """Deliver the whole batch concurrently, then let BatchProcessor report the records that failed."""
+def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: float | None = None) -> dict[str, Any]:
+    """Deliver the whole batch concurrently within `budget_seconds`, then let BatchProcessor report the
+    records SQS must deliver again: unparseable ones, and those whose outcome could not be recorded."""
     records = event.get("Records", [])
     failures: dict[str, Exception] = {}
-    parsed: dict[str, DeliveryMessage] = {}
+    batch: list[QueuedDelivery] = []
     for record in records:
         try:
-            parsed[record["messageId"]] = _parse(record)
+            batch.append(QueuedDelivery(record["messageId"], _parse(record)))
         except PermanentMessageError as exc:
             failures[record["messageId"]] = exc
-    if parsed:
+    if batch:
         try:
-            report = deliver_batch(list(parsed.values()), deps, utcnow())
+            report = deliver_batch(batch, deps, utcnow(), budget_seconds)
             _emit_metrics(report)
-        except HookwireError as exc:
-            logger.exception("delivery batch could not be recorded; SQS will redeliver it")
-            failures.update(dict.fromkeys(parsed, exc))
+            unrecorded = DependencyFailure("the delivery's outcome could not be recorded or scheduled")
+            failures.update(dict.fromkeys(report.redeliver, unrecorded))
+        except Exception as exc:  # noqa: BLE001 - a bug outside the per-delivery guards: SQS retries the batch
+            logger.exception("delivery batch failed; SQS will deliver it again")
+            failures.update(dict.fromkeys((queued.message_id for queued in batch), exc))
 
     def check(record: SQSRecord) -> None:
         if record.message_id in failures:
@@ -114,4 +91,4 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_batch(event, build_deps())
+    return process_batch(event, build_deps(), context.get_remaining_time_in_millis() / 1000)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from functions.common import ids
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import PermanentMessageError
-from functions.common.models import (
-    DeliveryMessage,
-    Event,
-    EventMessage,
-)
+from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
+from functions.common.ingest import Submission, ingest
+from functions.common.models import DeliveryMessage, Event, EventMessage
 from functions.common.observability import logger
 
 
@@ -42,23 +37,19 @@ class Routes:
 
 
 def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
-    """A producer sent the publish body straight to the queue: validate and store it like the API does.
-    Returns the event id (an id seen before keeps its stored event: idempotency)."""
+    """A producer sent the publish body straight to the queue: it goes through the same ingest path as
+    `POST /events`. Returns the event id (an id seen before keeps its stored event: idempotency).
+    An event the rules refuse raises EventRejected, naming the field."""
     if deps.subscriptions.get_tenant(message.tenant_id) is None:
-        raise PermanentMessageError(f"unknown tenant {message.tenant_id}", field="tenant_id")
-    if not message.type or deps.subscriptions.get_event_type(message.type) is None:
-        raise PermanentMessageError(f"event type {message.type!r} is not in the catalogue", field="type")
-    if not isinstance(message.data, dict):
-        raise PermanentMessageError("data must be a JSON object", field="data")
-    event = Event(
-        id=message.id or ids.new_id("evt"),
-        tenant_id=message.tenant_id,
-        type=message.type,
-        data=raw_data or json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
-        created_at=now,
+        raise EventRejected(f"unknown tenant {message.tenant_id}", field="tenant_id")
+    submission = Submission(
+        tenant_id=message.tenant_id, type=message.type, data=message.data, raw_data=raw_data, id=message.id
     )
-    deps.subscriptions.create_event(event, deps.event_retention_days)
-    return event.id
+    try:
+        ingested = ingest(submission, deps.subscriptions, deps.event_retention_days, now)
+    except (ValidationFailed, PayloadTooLarge) as refused:
+        raise EventRejected(f"event rejected: {refused.message}", field=refused.field) from refused
+    return ingested.event.id
 
 
 def resolve_event(

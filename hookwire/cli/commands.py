@@ -12,19 +12,29 @@ from typing import Any
 from functions.common.retry import parse_duration
 from hookwire.cli import output
 from hookwire.cli.config import save_profile
+from hookwire.cli.errors import CliError, UsageError
 from hookwire.client import HookwireClient
 
 HOOK_COLUMNS = ("id", "name", "status", "on", "url", "payload_format")
-EXECUTION_COLUMNS = ("id", "created_at", "event_type", "attempt", "status", "response_status", "duration_ms", "error")
+EXECUTION_COLUMNS = ("id", "created_at", "event_type", "attempt", "status", "response_status", "error")
 
 
-class UsageError(Exception):
-    """Wrong use of the command line (exit 2)."""
+def _argument_text(text: str) -> str:
+    """The argument itself, or the contents of the file named after `@`."""
+    if not text.startswith("@"):
+        return text
+    path = Path(text[1:])
+    try:
+        return path.read_text()
+    except FileNotFoundError as exc:
+        raise UsageError(f"file not found: {path} (give JSON inline, or @ and an existing file)") from exc
+    except OSError as exc:
+        raise UsageError(f"can't read {path}: {exc.strerror}") from exc
 
 
 def json_argument(text: str) -> Any:
     """A JSON value, or @path to read it from a file."""
-    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    source = _argument_text(text)
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:
@@ -33,7 +43,7 @@ def json_argument(text: str) -> Any:
 
 def raw_json_argument(text: str) -> str:
     """The exact JSON text (so `data` hooks get it byte for byte), validated."""
-    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    source = _argument_text(text)
     json_argument(source)
     return source.strip()
 
@@ -155,9 +165,12 @@ def hooks_test(client: HookwireClient, args: argparse.Namespace) -> None:
     execution = client.call("POST", f"/hooks/{args.hook_id}/test", body)
     if args.json:
         output.emit_json(execution)
-        return
-    fields = ("id", "status", "response_status", "duration_ms", "error", "response_body")
-    output.record({key: execution.get(key) for key in fields})
+    else:
+        fields = ("id", "status", "response_status", "duration_ms", "error", "response_body")
+        output.record({key: execution.get(key) for key in fields})
+    if execution["status"] != "succeeded":
+        reason = execution.get("error") or f"HTTP {execution.get('response_status')}"
+        raise CliError(f"the test delivery failed: {reason} (fix the receiver, then run `hookwire hooks test` again)")
 
 
 def hooks_executions(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -199,7 +212,7 @@ def _hook_of_execution(client: HookwireClient, execution_id: str) -> str:
             if client.request("GET", f"/hooks/{hook['id']}/executions/{execution_id}").ok:
                 return hook["id"]
         if not page["next_cursor"]:
-            raise UsageError(f"no hook of this tenant has execution {execution_id}")
+            raise CliError(f"no hook of this tenant has execution {execution_id} (check the id, or pass --hook)")
 
 
 def hooks_retry(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -208,8 +221,8 @@ def hooks_retry(client: HookwireClient, args: argparse.Namespace) -> None:
 
 
 # --- events and catalogue -------------------------------------------------------------------------
-def events_publish(client: HookwireClient, args: argparse.Namespace) -> None:
-    data = raw_json_argument(args.data)
+def _publish(client: HookwireClient, args: argparse.Namespace, data: str) -> None:
+    """POST /events with `data` spliced in as text, so it arrives byte for byte."""
     if not data.startswith("{"):
         raise UsageError("--data must be a JSON object")
     fields = '{"type":' + json.dumps(args.type)
@@ -220,12 +233,33 @@ def events_publish(client: HookwireClient, args: argparse.Namespace) -> None:
     show(args, client.call("POST", "/events", raw=(fields + ',"data":' + data + "}").encode()))
 
 
+def events_publish(client: HookwireClient, args: argparse.Namespace) -> None:
+    _publish(client, args, raw_json_argument(args.data))
+
+
+def trigger(client: HookwireClient, args: argparse.Namespace) -> None:
+    """Publishes a catalogue type with its example payload (`--data` replaces the example)."""
+    if args.data:
+        _publish(client, args, raw_json_argument(args.data))
+        return
+    catalogue = {item["type"]: item for item in client.call("GET", "/event-types")["items"]}
+    if args.type not in catalogue:
+        raise CliError(f"no event type {args.type!r} in the catalogue (see `hookwire event-types list`)")
+    example = catalogue[args.type].get("example")
+    if example is None:
+        raise UsageError(f"{args.type} has no example payload: give one with --data JSON or --data @file")
+    _publish(client, args, json.dumps(example))
+
+
 def events_get(client: HookwireClient, args: argparse.Namespace) -> None:
     event = client.call("GET", f"/events/{args.event_id}")
     if args.json:
         output.emit_json(event)
         return
-    output.record({key: event[key] for key in ("id", "type", "created_at")})
+    summary = {key: event[key] for key in ("id", "type", "created_at", "fanout")}
+    if event.get("fanout_error"):
+        summary["fanout_error"] = event["fanout_error"]  # nothing was sent: replay the event
+    output.record(summary)
     sys.stdout.write("\n")
     output.table(event["deliveries"], ("hook_id", "state", "attempts", "last_status", "last_error", "next_attempt_at"))
 
@@ -245,6 +279,10 @@ def event_types_put(client: HookwireClient, args: argparse.Namespace) -> None:
         body["category"] = args.category
     if args.schema:
         body["schema"] = json_argument(args.schema)
+    if args.example:
+        body["example"] = json_argument(args.example)
+    if args.format:
+        body["payload_format"] = args.format
     show(args, client.call("PUT", f"/event-types/{args.type}", body))
 
 
@@ -255,10 +293,18 @@ def event_types_delete(client: HookwireClient, args: argparse.Namespace) -> None
 
 # --- admin ----------------------------------------------------------------------------------------
 def tenants_create(client: HookwireClient, args: argparse.Namespace) -> None:
-    tenant = client.call("POST", "/tenants", {"name": args.name})
+    body = {"name": args.name, **({"payload_format": args.format} if args.format else {})}
+    tenant = client.call("POST", "/tenants", body)
     show(args, tenant)
     if not args.json:
         output.warn("save the tenant token now: it is shown only once")
+
+
+def tenants_update(client: HookwireClient, args: argparse.Namespace) -> None:
+    body = {key: value for key, value in {"name": args.name, "payload_format": args.format}.items() if value}
+    if not body:
+        raise UsageError("nothing to update: give --name or --format")
+    show(args, client.call("PATCH", f"/tenants/{args.tenant_id}", body))
 
 
 def tenants_list(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -272,14 +318,37 @@ def tenants_delete(client: HookwireClient, args: argparse.Namespace) -> None:
     show(args, {"deleted": args.tenant_id})
 
 
-def tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
-    show(args, client.call("POST", f"/tenants/{args.tenant_id}/tokens"))
+def _shown_once(args: argparse.Namespace, token: dict[str, Any]) -> None:
+    show(args, token)
     if not args.json:
         output.warn("save the token now: it is shown only once")
 
 
+def tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    _shown_once(args, client.call("POST", f"/tenants/{args.tenant_id}/tokens", {"read_only": args.read_only}))
+
+
+def tokens_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    tokens = client.call("GET", f"/tenants/{args.tenant_id}/tokens")["items"]
+    show(args, tokens, ("id", "created_at", "last_used_at", "read_only"))
+
+
 def tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
     client.call("DELETE", f"/tenants/{args.tenant_id}/tokens/{args.token_id}")
+    show(args, {"revoked": args.token_id})
+
+
+def admin_tokens_create(client: HookwireClient, args: argparse.Namespace) -> None:
+    _shown_once(args, client.call("POST", "/admin/tokens", {"name": args.name, "scopes": args.scope}))
+
+
+def admin_tokens_list(client: HookwireClient, args: argparse.Namespace) -> None:
+    tokens = client.call("GET", "/admin/tokens")["items"]
+    show(args, tokens, ("id", "name", "scopes", "created_at", "last_used_at"))
+
+
+def admin_tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
+    client.call("DELETE", f"/admin/tokens/{args.token_id}")
     show(args, {"revoked": args.token_id})
 
 

@@ -1,4 +1,4 @@
-"""Where the CLI finds the API: --url/--token, else HOOKWIRE_URL/HOOKWIRE_TOKEN, else the login profile."""
+"""Where the CLI finds the API: --api-url/--token, else HOOKWIRE_URL/HOOKWIRE_TOKEN, else the login profile."""
 
 from __future__ import annotations
 

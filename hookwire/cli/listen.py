@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import signal
 import sys
 import threading
 import time
@@ -12,7 +14,7 @@ from collections import Counter
 import urllib3
 
 from hookwire.cli import output
-from hookwire.cli.commands import UsageError
+from hookwire.cli.errors import CliError, ExitCode, UsageError
 from hookwire.client import HookwireClient
 from hookwire.receiver import Answer, Delivery, Receiver
 from hookwire.verify import verify_delivery
@@ -82,20 +84,41 @@ class Listener:
         sys.stdout.flush()
 
 
+def _bind(listener: Listener, port: int) -> Receiver:
+    try:
+        return Receiver(listener, port=port).start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {port} is in use: pick another with --port (0 takes a free one) or stop what holds it",
+                ExitCode.PORT_IN_USE,
+            ) from exc
+        raise CliError(f"can't listen on port {port}: {exc.strerror}", ExitCode.PORT_IN_USE) from exc
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """`kill` (SIGTERM) ends `listen` like Ctrl-C, so the finally clause still deletes the registered hook."""
+    raise KeyboardInterrupt
+
+
 def listen(client: HookwireClient | None, args: argparse.Namespace) -> None:
-    secret = args.secret
-    listener = Listener(secret, args.status, args.forward_to, args.json)
-    receiver = Receiver(listener, port=args.port)
+    listener = Listener(args.secret, args.status, args.forward_to, args.json)
+    receiver = _bind(listener, args.port)
     hook_id = None
-    receiver.start()
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         url = f"http://127.0.0.1:{receiver.server.server_address[1]}/"
         if args.register:
             if client is None:
-                raise UsageError("--register needs --url and --token (or HOOKWIRE_URL/HOOKWIRE_TOKEN)")
+                raise UsageError("--register needs --api-url and --token (or HOOKWIRE_URL and HOOKWIRE_TOKEN)")
             hook = client.call("POST", "/hooks", {"name": "hookwire listen", "url": url, "on": args.on or ["*"]})
             hook_id, listener.secret = hook["id"], hook["secret"]
             sys.stderr.write(f"registered hook {hook_id} for {', '.join(hook['on'])}; it is deleted on exit\n")
+        if args.forward_to:
+            # Deliveries are relayed with their signature headers unchanged: the app verifies them with the
+            # secret of the hook that sent them.
+            known = listener.secret or "the secret of the hook that sends here (`hookwire hooks rotate` makes one)"
+            sys.stderr.write(f"forwarding to {args.forward_to}; verify there with secret: {known}\n")
         sys.stderr.write(f"listening on {url} (Ctrl-C stops)\n")
         sys.stderr.flush()
         while True:
@@ -103,6 +126,7 @@ def listen(client: HookwireClient | None, args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("stopping\n")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         receiver.stop()
         if hook_id and client is not None:
             client.request("DELETE", f"/hooks/{hook_id}")
@@ -123,4 +147,4 @@ def verify(_client: HookwireClient | None, args: argparse.Namespace) -> None:
     else:
         sys.stdout.write(("valid: " if result.valid else "invalid: ") + result.reason + "\n")
     if not result.valid:
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.FAILED)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from importlib import metadata
+from typing import Any, NoReturn
 
+from functions.common.models import Scope
 from hookwire.cli import commands as c
 from hookwire.cli import output
 from hookwire.cli.config import resolve
+from hookwire.cli.errors import CliError, ExitCode
 from hookwire.cli.listen import listen, verify
-from hookwire.client import ApiError, HookwireClient
+from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 
 Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
@@ -79,6 +82,11 @@ def _events(sub: Any) -> None:
     publish.add_argument("--data", required=True, help="JSON object, or @file (sent byte for byte)")
     publish.add_argument("--id", help="idempotency id: the same id again delivers nothing new")
     publish.add_argument("--tenant", help="admin token only: the tenant to publish for")
+    trigger = _command(sub.add_parser("trigger", help="publish a catalogue type with its example payload"), c.trigger)
+    trigger.add_argument("type")
+    trigger.add_argument("--data", help="JSON object, or @file, instead of the example")
+    trigger.add_argument("--id", help="idempotency id")
+    trigger.add_argument("--tenant", help="admin token only: the tenant to publish for")
     _command(events.add_parser("get", help="an event with each hook's delivery state"), c.events_get).add_argument(
         "event_id"
     )
@@ -92,26 +100,59 @@ def _events(sub: Any) -> None:
     put.add_argument("--description")
     put.add_argument("--category")
     put.add_argument("--schema", help="JSON Schema, or @file")
+    put.add_argument("--example", help="a sample data object (JSON, or @file), used by trigger and hooks test")
+    put.add_argument("--format", choices=("envelope", "data"), help="default payload_format of hooks on it")
     _command(types.add_parser("delete", help="remove a type (admin)"), c.event_types_delete).add_argument("type")
 
 
 def _admin(sub: Any) -> None:
     tenants = sub.add_parser("tenants", help="tenants (admin)").add_subparsers(dest="action", required=True)
-    _command(tenants.add_parser("create"), c.tenants_create).add_argument("name")
+    create = _command(tenants.add_parser("create"), c.tenants_create)
+    create.add_argument("name")
+    create.add_argument("--format", choices=("envelope", "data"), help="default payload_format of its hooks")
+    update = _command(tenants.add_parser("update", help="rename, or set the default payload format"), c.tenants_update)
+    update.add_argument("tenant_id")
+    update.add_argument("--name")
+    update.add_argument("--format", choices=("envelope", "data"), help="default payload_format of its new hooks")
     _command(tenants.add_parser("list"), c.tenants_list)
     delete = _command(tenants.add_parser("delete"), c.tenants_delete)
     delete.add_argument("tenant_id")
     delete.add_argument("--yes", "-y", action="store_true")
+    _tenant_tokens(sub)
+    _admin_tokens(sub)
+
+
+def _tenant_tokens(sub: Any) -> None:
     tokens = sub.add_parser("tokens", help="tenant tokens (admin)").add_subparsers(dest="action", required=True)
-    _command(tokens.add_parser("create"), c.tokens_create).add_argument("tenant_id")
-    revoke = _command(tokens.add_parser("revoke"), c.tokens_revoke)
+    create = _command(tokens.add_parser("create", help="issue a token (printed once)"), c.tokens_create)
+    create.add_argument("tenant_id")
+    create.add_argument("--read-only", action="store_true", help="the token may only read (GET)")
+    listing = _command(tokens.add_parser("list", help="ids, created, last used; never the tokens"), c.tokens_list)
+    listing.add_argument("tenant_id")
+    revoke = _command(tokens.add_parser("revoke", help="revoke a token by id"), c.tokens_revoke)
     revoke.add_argument("tenant_id")
     revoke.add_argument("token_id")
 
 
+def _admin_tokens(sub: Any) -> None:
+    tokens = sub.add_parser("admin-tokens", help="scoped admin tokens (root token)").add_subparsers(
+        dest="action", required=True
+    )
+    create = _command(tokens.add_parser("create", help="issue a scoped token (printed once)"), c.admin_tokens_create)
+    create.add_argument("name")
+    create.add_argument(
+        "--scope", action="append", required=True, choices=[str(scope) for scope in Scope], help="repeatable"
+    )
+    _command(tokens.add_parser("list", help="ids, names, scopes, last used; never the tokens"), c.admin_tokens_list)
+    _command(tokens.add_parser("revoke", help="revoke a scoped token by id"), c.admin_tokens_revoke).add_argument(
+        "token_id"
+    )
+
+
 def _local_tools(sub: Any) -> None:
     _command(
-        sub.add_parser("login", help="check --url/--token and store them as profile --profile (mode 0600)"), c.login
+        sub.add_parser("login", help="check --api-url/--token and store them as profile --profile (mode 0600)"),
+        c.login,
     )
     listen_parser = _command(sub.add_parser("listen", help="a local receiver that explains deliveries"), listen)
     listen_parser.add_argument("--port", type=int, default=9000)
@@ -134,13 +175,39 @@ def _local(_client: Any, _args: argparse.Namespace) -> None:
     run_local()
 
 
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Accepted before or after the subcommand. Below the top level they default to SUPPRESS, so an option
+    given before the subcommand is not reset by the subcommand's parser."""
+    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    group = parser.add_argument_group("global options")
+    group.add_argument("--api-url", metavar="URL", help="API base URL (else HOOKWIRE_URL, else the profile)", **default)
+    group.add_argument("--token", help="bearer token (else HOOKWIRE_TOKEN, else the profile)", **default)
+    group.add_argument("--profile", help="profile written by `hookwire login` (default: default)", **default)
+    json_default = {"default": False} if top else default
+    group.add_argument("--json", action="store_true", help="machine-readable output", **json_default)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every subcommand parser takes the global options too, and usage errors stay one line."""
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("parser_class", _SubParser)
+        return super().add_subparsers(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+class _SubParser(_Parser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _global_options(self, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hookwire", description=__doc__)
-    # dest differs from `--url` of `hooks register` (the hook's URL), which would overwrite it
-    parser.add_argument("--url", dest="api_url", help="API base URL (else HOOKWIRE_URL, else the profile)")
-    parser.add_argument("--token", dest="api_token", help="bearer token (else HOOKWIRE_TOKEN, else the profile)")
-    parser.add_argument("--profile", help="profile written by `hookwire login` (default: default)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = _Parser(prog="hookwire", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"hookwire {_version()}")
+    _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
     _hooks(sub, "webhooks", ["hooks"])
     _events(sub)
@@ -149,31 +216,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("hookwire")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _api_failure(exc: ApiError, url: str) -> CliError:
+    """The API's own message, and what to do about it, by status."""
+    status, reason = exc.response.status, str(exc)
+    if status == 401:
+        return CliError(
+            f"{reason}: the API at {url} refused the token; pass --token, set HOOKWIRE_TOKEN or run `hookwire login`",
+            ExitCode.AUTH,
+        )
+    if status == 403:
+        return CliError(f"{reason}: this token may not do that (admin commands need the admin token)", ExitCode.AUTH)
+    if status >= 500:
+        return CliError(f"{reason}: the API failed; try again, and if it persists see its logs", ExitCode.SERVER)
+    return CliError(reason)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     client = None
     if args.command not in OFFLINE:
         # login stores what it is given; it never reads the profile it is about to write
-        connection = resolve(args.api_url, args.api_token, args.profile, use_profile=args.command != "login")
+        connection = resolve(args.api_url, args.token, args.profile, use_profile=args.command != "login")
         if connection.url and connection.token:
             client = HookwireClient(connection.url, connection.token)
         elif args.command != "listen" or args.register:
             parser.error(
-                "no API to talk to: pass --url and --token, set HOOKWIRE_URL/HOOKWIRE_TOKEN, or `hookwire login`"
+                "no API to talk to: pass --api-url and --token, set HOOKWIRE_URL and HOOKWIRE_TOKEN, "
+                "or run `hookwire login --api-url URL --token TOKEN`"
             )
     try:
         args.handler(client, args)
-    except c.UsageError as exc:
-        parser.error(str(exc))
     except ApiError as exc:
-        output.error(str(exc))
-        return 1
-    except OSError as exc:
-        output.error(f"can't reach the API: {exc}")
-        return 1
-    return 0
+        return _fail(_api_failure(exc, client.base_url if client else "?"))
+    except ApiUnreachable as exc:
+        return _fail(CliError(f"{exc}; is it running (`make run`) and is the URL right?", ExitCode.UNREACHABLE))
+    except CliError as exc:
+        return _fail(exc)
+    return ExitCode.OK
+
+
+def _fail(error: CliError) -> int:
+    output.error(str(error))
+    return error.code
 
 
 def entry() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -3,32 +3,56 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
+
+from functions.common import contract
+
+# Not a child of the functions' "hookwire" logger (Powertools), whose JSON handler it would go through.
+LOG_NAME = "hookwire-local"
+log = logging.getLogger(LOG_NAME)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+# Each function's timeout, as the stack configures it: the context counts down from it.
+FUNCTION_TIMEOUT_SECONDS = {
+    "api": contract.API_FUNCTION_TIMEOUT_SECONDS,
+    "fanout": contract.EVENTS_CONSUMER.function_timeout_seconds,
+    "deliver": contract.DELIVERIES_CONSUMER.function_timeout_seconds,
+    "dlq": contract.DEAD_LETTERS_CONSUMER.function_timeout_seconds,
+}
+
+
 @dataclass
 class FakeLambdaContext:
-    """The attributes Powertools reads from a LambdaContext."""
+    """The attributes Powertools reads from a LambdaContext, with a remaining time that counts down
+    from the function's timeout since the invocation started, as on Lambda."""
 
     function_name: str
+    timeout_seconds: float = 30.0
     memory_limit_in_mb: int = 256
     function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    clock: Callable[[], float] = time.monotonic
+    started_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started_at = self.clock()
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        elapsed = self.clock() - self.started_at
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
 def http_api_event(method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -43,7 +67,8 @@ def http_api_event(method: str, path: str, query: str, headers: dict[str, str], 
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {name.lower(): value for name, value in headers.items()},
+        # API Gateway adds the scheme the client used; this gateway speaks plain http on 127.0.0.1.
+        "headers": {"x-forwarded-proto": "http", **{name.lower(): value for name, value in headers.items()}},
         "queryStringParameters": params or None,
         "requestContext": {
             "accountId": "000000000000",
@@ -61,7 +86,7 @@ def http_api_event(method: str, path: str, query: str, headers: dict[str, str], 
     }
 
 
-def _drop_unflushed_metrics() -> None:
+def drop_unflushed_metrics() -> None:
     """With POWERTOOLS_METRICS_DISABLED, Powertools never clears its metric set, so it would grow for the
     life of the process (and print itself at 100 values). On Lambda every invocation flushes; do the same."""
     from functions.common.observability import metrics
@@ -69,20 +94,30 @@ def _drop_unflushed_metrics() -> None:
     metrics.clear_metrics()
 
 
-class SerialInvoker:
-    """One warm 'container': invocations run one at a time, as they do in a Lambda execution environment."""
+class Invoker(Protocol):
+    """A function the runtime invokes: in this process (SerialInvoker) or in worker processes."""
 
-    def __init__(self, name: str, handler: Handler) -> None:
+    name: str
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class SerialInvoker:
+    """One warm 'container' in this process: invocations run one at a time, as they do in a Lambda
+    execution environment. For in-process tests; the local runtime uses `workers.ProcessInvoker`."""
+
+    def __init__(self, name: str, handler: Handler, timeout_seconds: float | None = None) -> None:
         self.name = name
         self.handler = handler
+        self.timeout_seconds = timeout_seconds or FUNCTION_TIMEOUT_SECONDS.get(name, 30)
         self._lock = threading.Lock()
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             try:
-                return self.handler(event, FakeLambdaContext(self.name))
+                return self.handler(event, FakeLambdaContext(self.name, self.timeout_seconds))
             finally:
-                _drop_unflushed_metrics()
+                drop_unflushed_metrics()
 
 
 def sqs_records(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -107,25 +142,45 @@ def sqs_records(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any
 class QueuePoller:
     """What Lambda's SQS event source does: receive a batch, invoke, delete what succeeded.
 
-    Failed records (`batchItemFailures`) are left alone: they come back after the visibility timeout,
-    and SQS moves them to the DLQ after maxReceiveCount receives.
+    `concurrency` pollers run at once (the event source's maximum concurrency), each waiting for its
+    invocation, so up to that many batches are in the function at the same time. Failed records
+    (`batchItemFailures`) are left alone: they come back after the visibility timeout, and SQS moves them
+    to the DLQ after maxReceiveCount receives. A crashed invocation fails its whole batch and is logged
+    with its traceback.
     """
 
-    def __init__(self, sqs: Any, queue_url: str, invoke: SerialInvoker, batch_size: int, wait_seconds: int = 1) -> None:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        invoke: Invoker,
+        batch_size: int,
+        wait_seconds: int = 1,
+        concurrency: int = 1,
+    ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.invoke = invoke
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
+        self.concurrency = concurrency
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._count_lock = threading.Lock()
+        self._idle = threading.Condition()  # notified when a poller finishes a cycle
+        self._active = 0  # pollers inside a receive-invoke-delete cycle
         self.batches = 0
         self.errors = 0
+
+    def _count(self, batches: int = 0, errors: int = 0) -> None:
+        with self._count_lock:
+            self.batches += batches
+            self.errors += errors
 
     def poll_once(self, wait_seconds: int | None = None) -> int:
         """One receive-invoke-delete cycle; returns how many messages it received."""
@@ -139,12 +194,17 @@ class QueuePoller:
         messages = response.get("Messages", [])
         if not messages:
             return 0
-        self.batches += 1
+        self._count(batches=1)
         try:
             result = self.invoke(sqs_records(messages, self.queue_arn))
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
-        except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as on Lambda
-            self.errors += 1
+        except Exception:  # a crashed invocation fails the whole batch, as on Lambda
+            self._count(errors=1)
+            log.exception(
+                "%s: invocation failed; its %d messages come back after the visibility timeout",
+                self.invoke.name,
+                len(messages),
+            )
             return len(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
@@ -155,12 +215,19 @@ class QueuePoller:
         return len(messages)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"poller-{self.invoke.name}", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"poller-{self.invoke.name}-{index}", daemon=True)
+            for index in range(self.concurrency)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def pause(self) -> None:
-        """Stop taking new batches (like setting the event source mapping to disabled)."""
+    def pause(self, timeout: float = 120.0) -> None:
+        """Stop taking new batches (like disabling the event source mapping); returns once no batch is
+        being received or handled, so nothing reaches the function after this returns."""
         self._running.clear()
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=timeout)
 
     def resume(self) -> None:
         self._running.set()
@@ -169,16 +236,29 @@ class QueuePoller:
         while not self._stop.is_set():
             if not self._running.wait(timeout=0.2):
                 continue
+            with self._idle:
+                if not self._running.is_set():
+                    continue  # paused meanwhile
+                self._active += 1
             try:
                 self.poll_once()
-            except Exception:  # noqa: BLE001 - keep polling, like the managed event source does
-                self.errors += 1
-                time.sleep(0.5)
+            except Exception:  # keep polling, like the managed event source does
+                self._count(errors=1)
+                log.exception("%s: polling %s failed", self.invoke.name, self.queue_url)
+                self._stop.wait(0.5)
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+
+    def request_stop(self) -> None:
+        """Take no new batch; the ones being handled finish (stop() waits for them)."""
+        self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=self.wait_seconds + 5)
+        for thread in self._threads:
+            thread.join(timeout=self.wait_seconds + 5)
 
 
 def queue_depth(sqs: Any, queue_url: str) -> int:

@@ -80,7 +80,10 @@ def table_definition(name: str, spec: TableSpec) -> dict[str, Any]:
 def _queue_pair(sqs: Any, name: str, spec: ConsumerSpec, visibility_override: int | None) -> tuple[str, str]:
     dlq_url = sqs.create_queue(
         QueueName=f"{name}-dlq",
-        Attributes={"MessageRetentionPeriod": str(contract.DLQ_RETENTION_DAYS * 86400)},
+        Attributes={
+            "MessageRetentionPeriod": str(contract.DLQ_RETENTION_DAYS * 86400),
+            "VisibilityTimeout": str(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS),
+        },
     )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     visibility = visibility_override if visibility_override is not None else spec.visibility_timeout_seconds
@@ -135,4 +138,5 @@ def environment(provisioned: Provisioned) -> dict[str, str]:
         contract.Env.DELIVERIES_QUEUE_URL: provisioned.deliveries_queue_url,
         contract.Env.ADMIN_SECRET_ARN: provisioned.admin_secret_arn,
         contract.Env.KMS_KEY_ID: provisioned.kms_key_id,
+        contract.Env.API_CONCURRENCY: "1",  # one in-process api container holds a tenant's whole publish rate
     }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -15,6 +18,23 @@ from functions.common import contract
 from infra import constants
 from infra.config import DeployConfig
 from infra.constructs.function import RETENTION, HookwireFunction
+
+# HTTP API ($default stage, payload 2.0) context variables only: REST-API variables such as
+# $context.resourcePath are empty on an HTTP API.
+HTTP_API_ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+}
 
 
 @jsii.implements(apigw.IAccessLogSettings)
@@ -30,17 +50,7 @@ class AccessLogs:
 
     @property
     def format(self) -> apigateway.AccessLogFormat:
-        return apigateway.AccessLogFormat.json_with_standard_fields(
-            caller=False,
-            http_method=True,
-            ip=True,
-            protocol=True,
-            request_time=True,
-            resource_path=True,
-            response_length=True,
-            status=True,
-            user=False,
-        )
+        return apigateway.AccessLogFormat.custom(json.dumps(HTTP_API_ACCESS_LOG_FIELDS))
 
 
 class HookApi(Construct):
@@ -51,11 +61,14 @@ class HookApi(Construct):
         *,
         config: DeployConfig,
         environment: dict[str, str],
+        secrets_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.admin_secret = secretsmanager.Secret(
             self,
             "AdminToken",
+            # The stack's CMK: one kms:Decrypt per api cold start (the value is cached per container).
+            encryption_key=secrets_key,
             description="Hookwire admin token (Authorization: Bearer <this value>)",
             generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=48),
         )
@@ -68,8 +81,9 @@ class HookApi(Construct):
             environment={**environment, contract.Env.ADMIN_SECRET_ARN: self.admin_secret.secret_arn},
             config=config,
             description="Hookwire HTTP API",
+            # Reserved: a delivery flood (or anything else in the account) can't take the API's capacity.
+            reserved_concurrency=config.api_reserved_concurrency,
         ).function
-        self.admin_secret.grant_read(self.handler)
         self.http_api = apigw.HttpApi(
             self,
             "HttpApi",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from functions.common import contract
@@ -27,9 +28,9 @@ RETENTION = {
 }
 
 
-def powertools_layer(scope: Construct, version: int) -> lambda_.ILayerVersion:
-    region = Stack.of(scope).region
-    arn = f"arn:aws:lambda:{region}:{constants.POWERTOOLS_ACCOUNT}:layer:{constants.POWERTOOLS_LAYER_NAME}:{version}"
+def powertools_layer(scope: Construct, explicit_arn: str | None) -> lambda_.ILayerVersion:
+    """The layer of the pinned Powertools release, resolved from its SSM parameter at deploy time."""
+    arn = explicit_arn or ssm.StringParameter.value_for_string_parameter(scope, constants.powertools_layer_parameter())
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
 
 
@@ -45,6 +46,7 @@ class HookwireFunction(Construct):
         environment: dict[str, str],
         config: DeployConfig,
         description: str,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         retention = RETENTION.get(config.log_retention_days)
@@ -68,12 +70,13 @@ class HookwireFunction(Construct):
             code=lambda_code(config.catalog),
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
-            layers=[powertools_layer(self, config.powertools_layer_version)],
+            layers=[powertools_layer(self, config.powertools_layer_arn)],
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
             role=self.role,
             description=description,
+            reserved_concurrent_executions=reserved_concurrency or None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,

@@ -60,6 +60,21 @@ def _failure_rate() -> cw.MathExpression:
     )
 
 
+def _messages_held(queue: QueueWithDlq) -> cw.MathExpression:
+    """Messages in the DLQ, visible or being looked at (a kept message is invisible between looks)."""
+    return cw.MathExpression(
+        expression="visible + invisible",
+        using_metrics={
+            "visible": queue.dlq.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+            "invisible": queue.dlq.metric_approximate_number_of_messages_not_visible(
+                period=PERIOD, statistic="Maximum"
+            ),
+        },
+        label="messages held",
+        period=Duration.minutes(5),
+    )
+
+
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, watched: Watched, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
@@ -105,9 +120,18 @@ class Monitoring(Construct):
                         names.DELIVERIES_FAILED,
                         names.DELIVERIES_EXHAUSTED,
                         names.RETRIES_SCHEDULED,
+                        names.RETRIES_CANCELLED,
                         names.HOOKS_DISABLED,
+                        names.DELIVERY_ITEM_ERRORS,
+                        names.DEAD_LETTERS,
+                        names.DEAD_LETTERS_UNATTRIBUTED,
                     )
                 ],
+            ),
+            cw.GraphWidget(
+                title="Refused or failed events messages",
+                width=HALF,
+                left=[hookwire_metric(n) for n in names.INPUT_FAILURES],
             ),
             cw.GraphWidget(
                 title="Delivery success rate", width=HALF, left=[success_rate], left_y_axis={"min": 0, "max": 100}
@@ -207,15 +231,29 @@ class Monitoring(Construct):
         return alarm
 
     def _alarms(self, watched: Watched, config: DeployConfig) -> list[cw.Alarm]:
+        # The recorder drains a DLQ within seconds, so a message that *stays* is what needs a person:
+        # one nobody could attribute (kept for inspection and redrive) or one the recorder keeps failing on.
         alarms = [
             self._alarm(
                 f"{name}DlqNotEmpty",
-                queue.dlq.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+                _messages_held(queue),
                 0,
-                f"A message is in the {name} DLQ: it failed 5 times. Inspect it, fix the cause, redrive it.",
+                f"A message has stayed in the {name} DLQ for 15 minutes: the dead-letter recorder could not "
+                "attribute it (unparseable, or its event is gone) or keeps failing on it. Inspect it, fix the "
+                "cause, then redrive or purge it.",
+                periods=3,
             )
             for name, queue in watched.queues.items()
         ]
+        alarms.append(
+            self._alarm(
+                "DeadLetters",
+                hookwire_metric(names.DEAD_LETTERS),
+                0,
+                "A message reached a DLQ: fanout or deliver failed on it at every receive (a bug or an AWS "
+                "outage). Customers see it as a failed execution or a failed event; find the cause in the logs.",
+            )
+        )
         alarms.append(
             self._alarm(
                 "DeliveryFailureRate",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.common import contract
@@ -14,10 +15,9 @@ from infra.constructs.function import HookwireFunction
 from infra.constructs.queues import QueueWithDlq
 
 
-def _event_source(queue: QueueWithDlq) -> sources.SqsEventSource:
-    spec = queue.spec
+def _event_source(queue: sqs.IQueue, spec: contract.ConsumerSpec) -> sources.SqsEventSource:
     return sources.SqsEventSource(
-        queue.queue,
+        queue,
         batch_size=spec.batch_size,
         max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
         report_batch_item_failures=True,
@@ -48,6 +48,19 @@ class DeliveryPipeline(Construct):
             config,
             "Hookwire delivery",
         )
+        # One recorder drains both DLQs: what reached them becomes a failed execution or a failed event.
+        self.dead_letters = HookwireFunction(
+            self,
+            "DeadLetters",
+            handler=constants.DEAD_LETTERS_HANDLER,
+            memory_mb=constants.DEAD_LETTERS_MEMORY_MB,
+            timeout_seconds=contract.DEAD_LETTERS_CONSUMER.function_timeout_seconds,
+            environment=self.environment,
+            config=config,
+            description="Hookwire dead-letter recorder",
+        ).function
+        for queue in (self.events, self.deliveries):
+            self.dead_letters.add_event_source(_event_source(queue.dlq, contract.DEAD_LETTERS_CONSUMER))
 
     def _consumer(
         self, name: str, handler: str, memory_mb: int, queue: QueueWithDlq, config: DeployConfig, description: str
@@ -62,5 +75,5 @@ class DeliveryPipeline(Construct):
             config=config,
             description=description,
         ).function
-        function.add_event_source(_event_source(queue))
+        function.add_event_source(_event_source(queue.queue, queue.spec))
         return function

@@ -18,6 +18,7 @@ class QueueWithDlq(Construct):
             self,
             "Dlq",
             retention_period=Duration.days(contract.DLQ_RETENTION_DAYS),
+            visibility_timeout=Duration.seconds(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )

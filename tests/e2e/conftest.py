@@ -8,7 +8,14 @@ from hookwire.local.runtime import LocalConfig, LocalRuntime
 
 @pytest.fixture(scope="package")
 def runtime() -> Iterator[LocalRuntime]:
-    started = LocalRuntime(LocalConfig(port=0, admin_token="e2e-admin-token", retry_schedule="1s,1s")).start()
+    config = LocalConfig(
+        port=0,
+        admin_token="e2e-admin-token",
+        retry_schedule="1s,1s",
+        delivery_timeout_seconds=2,
+        worker_init="tests.support.offline:refuse_name_lookups",
+    )
+    started = LocalRuntime(config).start()
     yield started
     started.stop()
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from functions.common import signing
+from hookwire.cli.errors import ExitCode
 from hookwire.cli.main import main
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime, free_port
-from hookwire.receiver import Receiver
+from hookwire.receiver import Answer, Receiver
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +28,7 @@ def cli(runtime: LocalRuntime, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("HOOKWIRE_TOKEN", raising=False)
 
     def run(*argv: str, token: str | None = None, url: str | None = runtime.url) -> tuple[int, str, str]:
-        prefix = [*(["--url", url] if url else []), *(["--token", token] if token else [])]
+        prefix = [*(["--api-url", url] if url else []), *(["--token", token] if token else [])]
         try:
             code = main([*prefix, *argv])
         except SystemExit as exit_:
@@ -60,7 +61,7 @@ def test_login_writes_a_private_profile_used_afterwards(runtime, cli, tenant_tok
     # with neither flags nor environment, the profile is used
     code, out, _ = cli("hooks", "list", url=None)
     assert code == 0 and "(none)" in out
-    assert cli("login", token="wrong")[0] == 1
+    assert cli("login", token="wrong")[0] == ExitCode.AUTH
 
 
 def test_environment_variables_are_read(runtime, cli, tenant_token, monkeypatch) -> None:
@@ -75,11 +76,13 @@ def test_admin_commands(runtime, cli) -> None:
     code, out, err = cli("tenants", "create", "globex", token=admin)
     assert code == 0 and "token" in out and "shown only once" in err
     assert "acme" in cli("tenants", "list", token=admin)[1]
+    updated = _json(cli("tenants", "update", tenant["id"], "--format", "data", "--json", token=admin))
+    assert updated["payload_format"] == "data" and updated["name"] == "acme"
     token = _json(cli("--json", "tokens", "create", tenant["id"], token=admin))
     assert cli("hooks", "list", token=token["token"])[0] == 0
     assert cli("tokens", "revoke", tenant["id"], token["id"], token=admin)[0] == 0
     code, _, err = cli("hooks", "list", token=token["token"])
-    assert code == 1 and "401" in err and "invalid or revoked token" in err
+    assert code == ExitCode.AUTH and "401" in err and "invalid or revoked token" in err
     assert cli("tenants", "delete", tenant["id"], token=admin)[0] == 2  # needs --yes
     assert cli("tenants", "delete", tenant["id"], "--yes", token=admin)[0] == 0
 
@@ -131,6 +134,7 @@ def test_events_publish_get_replay_and_retry(runtime, cli, tenant_token, tmp_pat
         assert runtime.wait_until_quiet(10)
         code, out, _ = cli("events", "get", "dl_1-created", token=t)
         assert code == 0 and "succeeded" in out and hook["id"] in out
+        assert [line.split() for line in out.splitlines() if line.startswith("fanout")] == [["fanout", "done"]]
         assert cli("events", "replay", "dl_1-created", "--hook", hook["id"], token=t)[0] == 0
         receiver.wait_for(2)
         [execution, *_] = _json(cli("--json", "hooks", "executions", hook["id"], token=t))
@@ -153,7 +157,7 @@ def test_event_types(runtime, cli, tenant_token) -> None:
     assert put["schema"]["required"] == ["id"]
     assert "invoice.voided" in cli("event-types", "list", token=tenant_token)[1]
     code, _, err = cli("event-types", "put", "x.y", "--description", "d", token=tenant_token)
-    assert code == 1 and "403" in err
+    assert code == ExitCode.AUTH and "403" in err
     assert cli("event-types", "delete", "invoice.voided", token=admin)[0] == 0
 
 
@@ -179,7 +183,7 @@ def test_usage_errors_exit_2_and_api_errors_exit_1(runtime, cli, tenant_token) -
     code, _, err = cli("hooks", "register", "--name", "n", "--url", "ftp://x", "--on", "*", token=tenant_token)
     assert code == 1 and "url must use https" in err
     code, _, err = cli("hooks", "list", token=tenant_token, url=f"http://127.0.0.1:{free_port()}")
-    assert code == 1 and "can't reach the API" in err
+    assert code == ExitCode.UNREACHABLE and "can't reach the API" in err
 
 
 class CtrlC:
@@ -187,7 +191,8 @@ class CtrlC:
     It is sent only while the command still runs, and ignored once the command has returned, so a
     command that ended early can never interrupt pytest itself."""
 
-    def __init__(self, after: float, before=None) -> None:
+    def __init__(self, after: float, before=None, signum: int = signal.SIGINT) -> None:
+        self.signum = signum
         self.running = threading.Event()
         self.running.set()
 
@@ -198,23 +203,24 @@ class CtrlC:
             while time.monotonic() < deadline and self.running.is_set():
                 time.sleep(0.05)
             if self.running.is_set():
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), self.signum)
 
         self.timer = threading.Timer(0.5, fire)
         self.timer.start()
 
     def done(self) -> None:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous = signal.signal(self.signum, signal.SIG_IGN)
         self.running.clear()
         self.timer.join()
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(self.signum, previous)
 
 
 def test_executions_follow_prints_new_attempts_until_ctrl_c(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
     with Receiver() as receiver:
         hook = client.call("POST", "/hooks", {"name": "f", "url": receiver.url, "on": "lead.*"})
-        ctrl_c = CtrlC(3, lambda: client.call("POST", "/events", {"type": "lead.updated", "data": {}}))
+        # publish -> fanout -> deliver crosses three worker processes: leave room on a busy machine
+        ctrl_c = CtrlC(6, lambda: client.call("POST", "/events", {"type": "lead.updated", "data": {}}))
         code, out, err = cli("hooks", "executions", hook["id"], "--follow", "--interval", "0.2", token=tenant_token)
         ctrl_c.done()
     assert code == 0 and "stopped" in err
@@ -275,3 +281,163 @@ def test_verify_says_why(cli, monkeypatch) -> None:
     assert code == 1 and "stale timestamp" in out
     code, out, _ = verify(body, "--secret", secret, "--header", "webhook-id: evt_1")
     assert code == 1 and "missing header" in out
+
+
+def test_tenant_and_admin_token_commands(runtime, cli) -> None:
+    admin = runtime.admin_token
+    tenant = _json(cli("--json", "tenants", "create", "tokens-co", token=admin))
+    # Given a read-only token besides the first one
+    read_only = _json(cli("--json", "tokens", "create", tenant["id"], "--read-only", token=admin))
+    assert read_only["read_only"] is True
+    assert cli("hooks", "list", token=read_only["token"])[0] == 0
+    code, _, err = cli("events", "publish", "invoice.paid", "--data", "{}", token=read_only["token"])
+    assert code == 1 and "read-only" in err
+    # When the tokens are listed, then both ids show, never a token
+    code, out, _ = cli("tokens", "list", tenant["id"], token=admin)
+    assert code == 0 and tenant["token_id"] in out and read_only["id"] in out
+    assert tenant["token"] not in out and read_only["token"] not in out
+    # When the first token is revoked by id, then it stops working
+    assert cli("tokens", "revoke", tenant["id"], tenant["token_id"], token=admin)[0] == 0
+    assert cli("hooks", "list", token=tenant["token"])[0] == 1
+    # And a scoped admin token can be issued, listed, used within its scope, and revoked
+    scoped = _json(cli("--json", "admin-tokens", "create", "publisher", "--scope", "events:publish", token=admin))
+    assert scoped["scopes"] == ["events:publish"]
+    code, _, err = cli("tenants", "list", token=scoped["token"])
+    assert code == 1 and "read" in err
+    listed = _json(cli("--json", "admin-tokens", "list", token=admin))
+    assert [item["id"] for item in listed] == ["root", scoped["id"]]
+    assert cli("admin-tokens", "revoke", scoped["id"], token=admin)[0] == 0
+    assert cli("admin-tokens", "create", "x", "--scope", "everything", token=admin)[0] == 2
+
+
+# --- a newcomer's path: options anywhere, errors that say what to do, scripts that can trust exit codes ---
+
+
+def test_global_options_are_accepted_after_the_subcommand(runtime, cli, tenant_token) -> None:
+    # Given no global option before the subcommand, When they all come after it
+    code, out, err = cli("hooks", "list", "--json", "--api-url", runtime.url, "--token", tenant_token, url=None)
+    # Then they apply as if given first
+    assert code == 0, err
+    assert json.loads(out) == []
+
+
+def test_version_is_printed(cli, capsys) -> None:
+    code, out, _ = cli("--version", url=None)
+    assert code == 0 and out.startswith("hookwire ")
+
+
+def test_login_is_non_interactive_with_api_url_and_token(runtime, cli, tenant_token, tmp_path) -> None:
+    code, _, err = cli("login", "--api-url", runtime.url, "--token", tenant_token, url=None)
+    assert code == 0, err
+    assert json.loads((tmp_path / "config.json").read_text())["default"] == {"url": runtime.url, "token": tenant_token}
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+def test_every_error_is_one_line_that_says_what_to_do_with_its_own_exit_code(runtime, cli, tenant_token) -> None:
+    # A wrong token
+    code, _, err = cli("hooks", "list", token="hwt_wrong")
+    assert code == ExitCode.AUTH and "hookwire login" in _one_line(err)
+    # A tenant token on an admin command
+    code, _, err = cli("tenants", "list", token=tenant_token)
+    assert code == ExitCode.AUTH and "admin token" in _one_line(err)
+    # Nothing listening at the API URL
+    code, _, err = cli("hooks", "list", token=tenant_token, url=f"http://127.0.0.1:{free_port()}")
+    assert code == ExitCode.UNREACHABLE and "make run" in _one_line(err)
+    # A --data file that does not exist is the user's mistake, not the network's
+    code, _, err = cli("events", "publish", "lead.created", "--data", "@missing.json", token=tenant_token)
+    assert code == ExitCode.USAGE and "file not found: missing.json" in _one_line(err)
+    # An unknown hook
+    code, _, err = cli("hooks", "get", "hook_missing", token=tenant_token)
+    assert code == ExitCode.FAILED and "404" in _one_line(err)
+
+
+def test_listen_on_a_port_in_use_says_so(runtime, cli, tenant_token) -> None:
+    with Receiver() as taken:
+        port = taken.server.server_address[1]
+        code, _, err = cli("listen", "--port", str(port), token=tenant_token)
+    assert code == ExitCode.PORT_IN_USE and f"port {port} is in use" in _one_line(err)
+
+
+def test_hooks_test_exits_non_zero_when_the_delivery_fails(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    with Receiver(lambda _d, _n: Answer(status=500)) as failing, Receiver() as ok:
+        bad = client.call("POST", "/hooks", {"name": "bad", "url": failing.url, "on": "lead.*"})
+        good = client.call("POST", "/hooks", {"name": "good", "url": ok.url, "on": "lead.*"})
+        failed = cli("hooks", "test", bad["id"], token=tenant_token)
+        passed = cli("hooks", "test", good["id"], token=tenant_token)
+    assert failed[0] == ExitCode.FAILED and "HTTP 500" in failed[2]
+    assert passed[0] == 0
+
+
+def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+
+    def registered() -> None:
+        """SIGTERM only once listen has its handler (it registers after): before it, SIGTERM kills pytest."""
+        deadline = time.monotonic() + 30
+        while not client.call("GET", "/hooks")["items"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    stop = CtrlC(0.2, registered, signum=signal.SIGTERM)
+    code, _, err = cli("listen", "--port", "0", "--register", "--on", "lead.*", token=tenant_token)
+    stop.done()
+    assert code == 0 and "deleted hook" in err
+    assert client.call("GET", "/hooks")["items"] == []
+
+
+def test_listen_forward_to_prints_the_secret_the_app_verifies_with(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    with Receiver() as app:
+        stop = CtrlC(2, lambda: time.sleep(1))
+        code, _, err = cli(
+            "listen", "--port", "0", "--register", "--on", "lead.*", "--forward-to", app.url, token=tenant_token
+        )
+        stop.done()
+    assert code == 0
+    secret = err.split("verify there with secret: ")[1].split()[0]
+    assert secret.startswith("whsec_") and client.call("GET", "/hooks")["items"] == []
+
+
+def test_trigger_publishes_the_catalogued_example(runtime, cli, tenant_token) -> None:
+    # Given a hook on a seed type that has an example, in `data` format
+    client = HookwireClient(runtime.url, tenant_token)
+    example = next(t["example"] for t in client.call("GET", "/event-types")["items"] if t["type"] == "CUSTOMER_CREATE")
+    with Receiver() as receiver:
+        client.call(
+            "POST", "/hooks", {"name": "t", "url": receiver.url, "on": "CUSTOMER_CREATE", "payload_format": "data"}
+        )
+        # When `trigger` names the type and nothing else
+        code, out, err = cli("trigger", "CUSTOMER_CREATE", "--json", token=tenant_token)
+        # Then the example is published and delivered
+        assert code == 0, err
+        delivered = receiver.wait_for(1)
+    assert json.loads(out)["type"] == "CUSTOMER_CREATE"
+    assert json.loads(delivered[0].body) == example
+    code, _, err = cli("trigger", "CUSTOMER_DELETE", token=tenant_token)
+    assert code == ExitCode.USAGE and "no example" in _one_line(err)
+
+
+def test_tables_fit_100_columns_and_keep_both_ends_of_long_urls(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    with Receiver() as receiver:
+        url = receiver.url + "/" + "x" * 150 + "/end"
+        client.call("POST", "/hooks", {"name": "a hook with a long url", "url": url, "on": "lead.*"})
+        code, out, _ = cli("hooks", "list", token=tenant_token)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "http://127.0" in out and "/end" in out and "…" in out
+
+
+def test_execution_tables_fit_100_columns(runtime, cli, tenant_token) -> None:
+    client = HookwireClient(runtime.url, tenant_token)
+    with Receiver(lambda _d, _n: Answer(status=503)) as receiver:
+        hook = client.call("POST", "/hooks", {"name": "e", "url": receiver.url, "on": "ORDER_*"})
+        client.call("POST", f"/hooks/{hook['id']}/test", {"type": "ORDER_ITEM_UPDATE_STATUS"})
+        code, out, _ = cli("hooks", "executions", hook["id"], token=tenant_token)
+    assert code == 0 and "503" in out
+    assert max(len(line) for line in out.splitlines()) <= 100

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+import pytest
 
 from infra.config import DeployConfig
 from infra.nag import ACKNOWLEDGED, add_checks
@@ -35,6 +36,7 @@ def test_every_acknowledgment_has_a_reason_a_reviewer_accepts() -> None:
         assert len(reason) >= 80 and reason.endswith("."), (path, rule)
 
 
+@pytest.mark.timeout(420)  # an in-process synth, then cfn-lint allowed 300 s
 def test_cfn_lint_is_clean(tmp_path: Path) -> None:
     template = _synth_with_nag(tmp_path) / "Hookwire.template.json"
     result = subprocess.run(

@@ -59,6 +59,30 @@ def test_queue_settings_match_the_contract_in_stack_and_local_runtime(template) 
         assert sorted(local) == expected
 
 
+def test_dlq_settings_match_the_contract_in_stack_and_local_runtime(template) -> None:
+    queues = template.find_resources("AWS::SQS::Queue").values()
+    dlqs = [q["Properties"] for q in queues if "RedrivePolicy" not in q["Properties"]]
+    expected = [(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS, contract.DLQ_RETENTION_DAYS * 86400)] * 2
+    assert [(q["VisibilityTimeout"], q["MessageRetentionPeriod"]) for q in dlqs] == expected
+    with mock_aws():
+        clients = AwsClients()
+        provisioned = provision(clients, "token")
+        local = []
+        for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url):
+            attributes = clients.get("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            local.append((int(attributes["VisibilityTimeout"]), int(attributes["MessageRetentionPeriod"])))
+        assert local == expected
+
+
+def test_every_function_gets_the_environment_its_settings_read(template) -> None:
+    """The dead-letter recorder reads the storage settings; the stack gives it the same names as the others."""
+    functions = template.find_resources("AWS::Lambda::Function").values()
+    recorder = next(f for f in functions if f["Properties"].get("Handler") == constants.DEAD_LETTERS_HANDLER)
+    assert {Env.SUBSCRIPTIONS_TABLE, Env.EXECUTIONS_TABLE, Env.EXECUTION_RETENTION_DAYS} <= set(
+        recorder["Properties"]["Environment"]["Variables"]
+    )
+
+
 def test_functions_get_every_environment_variable_the_local_runtime_sets(template) -> None:
     functions = template.find_resources("AWS::Lambda::Function").values()
     api = next(f for f in functions if f["Properties"].get("Handler") == constants.API_HANDLER)
@@ -76,4 +100,6 @@ def test_code_reads_environment_only_through_contract_names() -> None:
         for path in (ROOT / folder).rglob("*.py"):
             used |= set(re.findall(r'"(HOOKWIRE_[A-Z_]+)"', path.read_text()))
     client_side = {"HOOKWIRE_URL", "HOOKWIRE_TOKEN", "HOOKWIRE_PORT", "HOOKWIRE_CONFIG", "HOOKWIRE_PROFILE"}
-    assert used - client_side <= declared  # the CLI's and local runtime's own variables are not function config
+    local_runtime = {name for name in used if name.startswith("HOOKWIRE_LOCAL_")}
+    # the CLI's and local runtime's own variables are not function config
+    assert used - client_side - local_runtime <= declared

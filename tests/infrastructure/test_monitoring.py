@@ -6,6 +6,8 @@ from aws_cdk.assertions import Match
 
 from functions.common import contract
 from functions.common import metric_names as names
+from functions.common.dal.clients import aws
+from functions.common.models import DeliveryMessage
 from hookwire.receiver import Answer
 from tests.conftest import create_hook, publish
 from tests.infrastructure.conftest import synth
@@ -34,8 +36,13 @@ def test_the_code_emits_exactly_the_declared_metrics(api, tenant, pipeline, make
     receiver = make_receiver(lambda _d, n: Answer(status=500 if n == 1 else 200))
     token = tenant["token"]
     create_hook(api, token, receiver.url, on="lead.created")
-    publish(api, token, "lead.created", {})
+    event = publish(api, token, "lead.created", {}).body
     pipeline.run_until_quiet()
+    # and a delivery message that reached its DLQ, plus one nobody can attribute
+    dead = DeliveryMessage(tenant_id=tenant["id"], hook_id="hook_gone", event_id=event["id"]).model_dump_json()
+    for body in (dead, "not json"):
+        aws.get("sqs").send_message(QueueUrl=pipeline.provisioned.deliveries_dlq_url, MessageBody=body)
+    pipeline.record_dead_letters()
     # When we read the EMF documents the functions printed
     emitted = set()
     for line in capsys.readouterr().out.splitlines():
@@ -52,7 +59,8 @@ def test_the_code_emits_exactly_the_declared_metrics(api, tenant, pipeline, make
 def test_alarms_page_through_the_topic(template) -> None:
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     descriptions = " ".join(a["Properties"]["AlarmDescription"] for a in alarms.values())
-    for phrase in ("DLQ", "failed over 5 minutes", "older than 15 minutes", "function failed", "throttled", "5xx"):
+    phrases = ("stayed in the", "reached a DLQ", "failed over 5 minutes", "older than 15 minutes", "throttled", "5xx")
+    for phrase in (*phrases, "function failed"):
         assert phrase in descriptions, phrase
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"], alarm

@@ -1,14 +1,37 @@
 """The synthesised template: resources, event sources, queue settings, runtime, permissions."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import App, Environment
+from aws_cdk.assertions import Match, Template
+from aws_lambda_powertools.shared import version as powertools_version
 
 from functions.common import contract
 from functions.common.contract import Env
 from infra import constants
+from infra.config import DeployConfig
+from infra.stack import HookwireStack
 from tests.infrastructure.conftest import synth
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
+# The $context variables API Gateway documents for HTTP API access logs (a subset; REST-only ones excluded).
+HTTP_API_VARIABLES = {
+    "$context.requestId",
+    "$context.identity.sourceIp",
+    "$context.requestTime",
+    "$context.httpMethod",
+    "$context.routeKey",
+    "$context.path",
+    "$context.status",
+    "$context.protocol",
+    "$context.responseLength",
+    "$context.responseLatency",
+    "$context.integrationLatency",
+    "$context.integrationErrorMessage",
+}
 
 
 def _resources(template, kind):
@@ -19,7 +42,7 @@ def test_the_stack_has_every_capability(template) -> None:
     template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
     template.resource_count_is("AWS::DynamoDB::GlobalTable", 2)
     template.resource_count_is("AWS::SQS::Queue", 4)
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)  # two work queues, two DLQs
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
     template.resource_count_is("AWS::CloudFormation::CustomResource", 1)
     outputs = template.to_json()["Outputs"]
@@ -47,14 +70,63 @@ def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_functi
 def test_functions_are_arm64_python313_with_the_powertools_layer_tracing_and_json_logs(template) -> None:
     functions = _resources(template, "AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("functions.")}
-    assert len(ours) == 4
+    assert len(ours) == 5
     for props in (f["Properties"] for f in ours.values()):
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.13"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        layer = json.dumps(props["Layers"])
-        assert f"{constants.POWERTOOLS_LAYER_NAME}:{constants.POWERTOOLS_LAYER_VERSION}" in layer
+        assert props["Layers"] == [{"Ref": _powertools_parameter(template)}]
+
+
+def _powertools_parameter(template) -> str:
+    """The logical id of the deploy-time SSM parameter that resolves to the Powertools layer ARN."""
+    (name,) = [
+        name
+        for name, parameter in template.to_json()["Parameters"].items()
+        if parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+        and parameter["Default"].startswith("/aws/service/powertools/")
+    ]
+    return name
+
+
+def test_the_deployed_powertools_layer_is_the_release_requirements_txt_pins(template) -> None:
+    # Given the Powertools pin in requirements.txt (and the package the tests import)
+    pinned = re.search(r"^aws-lambda-powertools\[[^\]]*\]==(\S+)", REQUIREMENTS.read_text(), re.MULTILINE).group(1)
+    assert pinned == powertools_version.VERSION
+    # When the stack is synthesized
+    parameter = template.to_json()["Parameters"][_powertools_parameter(template)]
+    # Then the layer comes from that release's versioned SSM parameter, for arm64 and Python 3.13
+    assert parameter["Default"] == f"/aws/service/powertools/python/arm64/python3.13/{pinned}"
+
+
+def test_an_explicit_layer_arn_overrides_the_parameter() -> None:
+    arn = "arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:28"
+    functions = _resources(synth({"powertools_layer_arn": arn}), "AWS::Lambda::Function").values()
+    ours = [f for f in functions if f["Properties"].get("Handler", "").startswith("functions.")]
+    assert ours and all(f["Properties"]["Layers"] == [arn] for f in ours)
+
+
+def test_no_arn_in_the_template_spells_out_a_partition(template) -> None:
+    assert "arn:aws:" not in json.dumps(template.to_json())
+
+
+def test_no_function_runs_on_an_end_of_life_node_runtime() -> None:
+    # Given the stack bound to a region, where aws-cdk-lib takes the provider runtime from a region fact
+    app = App()
+    stack = HookwireStack(app, "Hookwire", config=DeployConfig(), env=Environment(region="us-gov-west-1"))
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    node = [f["Properties"]["Runtime"] for f in functions if f["Properties"]["Runtime"].startswith("nodejs")]
+    # Then the custom-resource provider runs on the supported runtime we pin
+    assert node == [constants.CDK_NODE_RUNTIME]
+
+
+def test_access_logs_use_only_http_api_context_variables(template) -> None:
+    (stage,) = _resources(template, "AWS::ApiGatewayV2::Stage").values()
+    fields = json.loads(stage["Properties"]["AccessLogSettings"]["Format"])
+    variables = set(fields.values())
+    assert variables <= HTTP_API_VARIABLES, variables - HTTP_API_VARIABLES
+    assert {"$context.routeKey", "$context.status", "$context.requestId"} <= variables
 
 
 def test_log_groups_have_retention(template) -> None:
@@ -89,6 +161,38 @@ def test_deliver_can_only_write_executions_in_batches(template) -> None:
     }
     assert "dynamodb:DeleteItem" not in actions and "dynamodb:Scan" not in actions
     assert "dynamodb:BatchWriteItem" in actions
+
+
+def test_the_dead_letter_recorder_drains_both_dlqs_with_least_privilege(template) -> None:
+    # Given the synthesised stack
+    functions = _resources(template, "AWS::Lambda::Function")
+    recorder = next(n for n, f in functions.items() if f["Properties"].get("Handler") == constants.DEAD_LETTERS_HANDLER)
+    queues = _resources(template, "AWS::SQS::Queue")
+    dlqs = {name for name, q in queues.items() if "RedrivePolicy" not in q["Properties"]}
+    # Then its event sources are exactly the two DLQs
+    mappings = [
+        m["Properties"]
+        for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": recorder}
+    ]
+    assert sorted(m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings) == sorted(dlqs)
+    # And a kept letter is looked at again only after hours
+    for name in dlqs:
+        assert queues[name]["Properties"]["VisibilityTimeout"] == contract.DLQ_VISIBILITY_TIMEOUT_SECONDS
+    # And its role may read events, mark them, and batch-write executions: nothing else on DynamoDB, no sends
+    policies = _resources(template, "AWS::IAM::Policy")
+    policy = next(p for name, p in policies.items() if name.startswith("PipelineDeadLetters"))
+    actions = {
+        a
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchWriteItem",
+    }
+    assert not any(a.startswith(("sqs:Send", "kms:")) for a in actions)
 
 
 def test_api_stage_is_throttled(template) -> None:

@@ -142,7 +142,9 @@ def test_racing_identical_publishes_create_one_event(api, tenant, pipeline, rece
 
     def publish_once() -> None:
         results.append(
-            publish_logic(tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, utcnow()).created
+            publish_logic(
+                tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, deps.publish_limiter, utcnow()
+            ).created
         )
 
     threads = [threading.Thread(target=publish_once) for _ in range(4)]
@@ -232,7 +234,7 @@ def test_execution_detail_shows_what_was_sent_and_received(api, tenant, pipeline
     assert hook["secret"] not in json.dumps(detail)
     assert detail["request_body"] == receiver.deliveries[0].body.decode()
     assert detail["response_headers"]["x-receiver"] == "yes"
-    assert len(detail["response_body"]) == 16 * 1024 and detail["response_body_truncated"]
+    assert len(detail["response_body"]) == 4 * 1024 and detail["response_body_truncated"]
     assert detail["attempt"] == 1 and detail["duration_ms"] is not None
 
 

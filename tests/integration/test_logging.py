@@ -1,34 +1,18 @@
 """Structured logs carry tenant_id, hook_id, event_id and execution_id, and never payload bodies."""
 
-import io
-import json
-import logging
-
-from functions.common.observability import logger
 from tests.conftest import create_hook, publish
-
-
-def _lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith('{"level"')]
+from tests.support.logs import captured_logs, log_lines
 
 
 def test_delivery_and_api_log_lines_carry_the_ids(api, tenant, pipeline, receiver) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    logger.setLevel("INFO")
-    try:
+    with captured_logs("INFO") as stream:
         token = tenant["token"]
         hook = create_hook(api, token, receiver.url, on="lead.created")
         event = publish(api, token, "lead.created", {"secret_payload_marker": "do-not-log"}).body
         pipeline.run_until_quiet()
         api.get(f"/hooks/{hook['id']}/executions", token)
-        out = stream.getvalue()
-    finally:
-        logger.setLevel("ERROR")
-        logger.removeHandler(handler)
-    lines = _lines(out)
+    out = stream.getvalue()
+    lines = log_lines(out)
     attempt = next(line for line in lines if line["message"] == "delivery attempt")
     assert attempt["tenant_id"] == tenant["id"] and attempt["hook_id"] == hook["id"]
     assert attempt["event_id"] == event["id"] and attempt["execution_id"].startswith("exe_")

@@ -6,6 +6,8 @@ import json
 import random
 import threading
 
+import pytest
+
 from functions.common.dal.clients import aws
 from functions.common.dal.executions import ExecutionsRepository
 from hookwire.receiver import Answer
@@ -48,6 +50,7 @@ def _all_executions(executions: ExecutionsRepository, hook_id: str) -> list:
             return found
 
 
+@pytest.mark.timeout(420)  # drains for up to 240 s on a busy machine
 def test_nothing_is_lost_under_receiver_and_internal_faults(api, tenant, pipeline, make_receiver, aws_env) -> None:
     rng, lock = random.Random(20261123), threading.Lock()
     answered_ok: set[tuple[str, int]] = set()

@@ -31,3 +31,23 @@ def test_a_type_in_two_files_is_an_error(tmp_path: Path) -> None:
 def test_missing_catalogue_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="does not exist"):
         catalog_files(str(tmp_path / "nope.json"), tmp_path)
+
+
+def test_a_catalogue_schema_that_reaches_outside_is_refused(tmp_path: Path) -> None:
+    # Given a catalogue file whose schema has a remote $ref
+    path = tmp_path / "remote.json"
+    schema = {"$ref": "http://127.0.0.1:9/s.json"}
+    path.write_text(json.dumps({"product": "p", "event_types": [{"type": "p.created", "schema": schema}]}))
+    # When it is loaded, Then it is refused naming the type
+    with pytest.raises(CatalogError, match=r"p\.created"):
+        load_catalog([path])
+
+
+def test_every_seed_sample_is_the_example_of_its_catalogued_type() -> None:
+    # Given the seed pages' samples (samples/all) and the shipped catalogues
+    samples = Path(__file__).resolve().parents[2] / "samples" / "all"
+    catalogue = {t.type: t for t in load_catalog(catalog_files("", DEFAULT_CATALOG_DIR))}
+    # Then each sample is byte-for-byte-equal JSON to the example its type carries
+    for entry in json.loads((samples / "index.json").read_text()):
+        assert catalogue[entry["type"]].example == json.loads((samples / entry["file"]).read_text()), entry
+    assert sum(t.example is not None for t in catalogue.values()) == 17

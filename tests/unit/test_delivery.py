@@ -1,14 +1,17 @@
+import json
 from datetime import UTC, datetime, timedelta
 
+from functions.common.dal.executions import ExecutionsRepository
 from functions.common.delivery import (
     AttemptContext,
+    DeliveryKey,
     Verdict,
     build_request,
     hook_after_attempt,
     judge,
     record_attempt,
 )
-from functions.common.http_client import HttpResult
+from functions.common.http_client import RESPONSE_BODY_CAP, HttpResult, cap_headers
 from functions.common.models import Event, ExecutionStatus, Hook, HookSecret, HookStatus, PayloadFormat
 from functions.common.retry import RetrySchedule
 
@@ -85,7 +88,9 @@ def _attempt(status: int | None, attempt: int = 1, **context) -> ExecutionStatus
     request = build_request(hook, EVENT, NOW, [SECRET])
     result = HttpResult(status=status, duration_ms=5, error=None if status else "timed out")
     schedule = RetrySchedule.parse("5s,5m", jitter=0)
-    return record_attempt(hook, EVENT, request, result, AttemptContext(attempt, **context), schedule, NOW).execution
+    return record_attempt(
+        DeliveryKey.of(hook, EVENT), request, result, AttemptContext(attempt, **context), schedule, NOW
+    ).execution
 
 
 def test_failed_attempt_is_retrying_until_the_schedule_is_exhausted() -> None:
@@ -124,3 +129,25 @@ def test_hook_state_after_attempts() -> None:
     assert (
         auto is not None and auto.status is HookStatus.DISABLED and "failed for 7 days" in (auto.disabled_reason or "")
     )
+
+
+def test_the_largest_possible_execution_item_stays_far_below_dynamodbs_limit() -> None:
+    # Given the worst answer the client can keep: 8 KB of headers that escape to 6 bytes a character, a 4 KB
+    # body of invalid UTF-8, and a hostile error text
+    headers, truncated = cap_headers((f"x-{i}", "\x7f" * 1000) for i in range(100))
+    result = HttpResult(
+        status=599,
+        duration_ms=1,
+        headers=headers,
+        headers_truncated=truncated,
+        body=b"\xff" * RESPONSE_BODY_CAP,
+        error="e" * 1_000_000,
+    )
+    hook = make_hook(headers={f"X-{i}": "v" * 100 for i in range(20)})
+    request = build_request(hook, EVENT, NOW, [SECRET])
+    schedule = RetrySchedule.parse("5s", jitter=0)
+    execution = record_attempt(DeliveryKey.of(hook, EVENT), request, result, AttemptContext(1), schedule, NOW).execution
+    # When it is stored
+    item = ExecutionsRepository("executions", 30)._item(execution)
+    # Then the item is a small fraction of the 400 KB limit
+    assert len(json.dumps(item).encode()) < 100 * 1024

@@ -3,9 +3,17 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from functions.common import contract
-from functions.common.retry import RetrySchedule, parse_duration, parse_retry_after, parse_schedule
+from functions.common.retry import (
+    RETRY_AFTER_MAX_SECONDS,
+    RetrySchedule,
+    parse_duration,
+    parse_retry_after,
+    parse_schedule,
+)
 
 
 def test_default_schedule_is_the_design_schedule() -> None:
@@ -58,3 +66,35 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_retry_after_ignores_what_is_neither_ascii_seconds_nor_a_date() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for odd in ("²", "١٢", "-5", "1e3", "12.5", "Wed, 99 Foo 2026 99:99:99 GMT", "Mon, 01 Jan 10000 00:00:00 GMT"):
+        assert parse_retry_after(odd, now) is None, odd
+
+
+def test_retry_after_is_clamped_to_a_day_and_never_negative() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("99999999999", now) == RETRY_AFTER_MAX_SECONDS
+    assert parse_retry_after(format_datetime(now - timedelta(days=1), usegmt=True), now) == 0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:00:30", now) == 30  # no zone: read as UTC
+
+
+@given(value=st.text(), moment=st.datetimes(timezones=st.just(UTC)))
+def test_any_retry_after_is_none_or_a_bounded_non_negative_number(value: str, moment: datetime) -> None:
+    parsed = parse_retry_after(value, moment)
+    assert parsed is None or 0 <= parsed <= RETRY_AFTER_MAX_SECONDS
+
+
+@given(
+    value=st.one_of(
+        st.integers(min_value=-(10**15), max_value=10**15).map(str),
+        st.datetimes(timezones=st.just(UTC)).map(lambda d: format_datetime(d, usegmt=True)),
+        st.from_regex(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{1,5} \d\d:\d\d:\d\d( GMT| [+-]\d{4})?", fullmatch=True),
+    ),
+    moment=st.datetimes(timezones=st.just(UTC)),
+)
+def test_retry_after_shaped_input_is_none_or_bounded(value: str, moment: datetime) -> None:
+    parsed = parse_retry_after(value, moment)
+    assert parsed is None or 0 <= parsed <= RETRY_AFTER_MAX_SECONDS

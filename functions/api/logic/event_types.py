@@ -20,7 +20,12 @@ def put_event_type(type_name: str, body: PutEventType, subscriptions: Subscripti
     if body.json_schema is not None:
         check_schema(body.json_schema)
     event_type = EventType(
-        type=type_name, description=body.description, category=body.category, json_schema=body.json_schema
+        type=type_name,
+        description=body.description,
+        category=body.category,
+        json_schema=body.json_schema,
+        example=body.example,
+        payload_format=body.payload_format,
     )
     subscriptions.put_event_types([event_type])
     return EventTypeView.of(event_type)

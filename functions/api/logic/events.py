@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions.api.logic.limits import PublishLimiter
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -14,20 +15,12 @@ from functions.api.schemas import (
     PublishEvent,
     ReplayEvent,
 )
-from functions.common import ids
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import (
-    DependencyFailure,
-    NotFound,
-    PayloadTooLarge,
-    ValidationFailed,
-)
+from functions.common.errors import DependencyFailure, NotFound, ValidationFailed
+from functions.common.ingest import Submission, ingest
 from functions.common.models import Event, EventMessage, Execution, ExecutionStatus
-from functions.common.schema_check import check_data
-
-MAX_DATA_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,34 +36,32 @@ def publish(
     subscriptions: SubscriptionsRepository,
     events_queue: QueueClient,
     retention_days: int,
+    limiter: PublishLimiter,
     now: datetime,
 ) -> Published:
-    """Store the event (for idempotency and replay), then enqueue it for fan-out.
+    """Store the event through the one ingest path (for idempotency and replay), then enqueue it for fan-out;
+    admitted first under the tenant's publish rate.
 
     `raw_data` is the exact text of `data` in the request, kept so `data` hooks get it byte for byte.
     """
-    data_text = raw_data if raw_data is not None else json.dumps(body.data, separators=(",", ":"), ensure_ascii=False)
-    if len(data_text.encode()) > MAX_DATA_BYTES:
-        raise PayloadTooLarge(f"data is larger than {MAX_DATA_BYTES // 1024} KiB", field="data")
-    event_type = subscriptions.get_event_type(body.type)
-    if event_type is None:
-        raise ValidationFailed(f"type {body.type!r} is not in the event-type catalogue", field="type")
-    check_data(body.data, event_type.json_schema)
-    event = Event(id=body.id or ids.new_id("evt"), tenant_id=tenant_id, type=body.type, data=data_text, created_at=now)
-    existing = subscriptions.create_event(event, retention_days)
-    if existing is not None:
-        if existing.fanned_out_at is None:
+    limiter.admit(tenant_id, now)
+    submission = Submission(tenant_id=tenant_id, type=body.type, data=body.data, raw_data=raw_data, id=body.id)
+    ingested = ingest(submission, subscriptions, retention_days, now)
+    event = ingested.event
+    accepted = EventAccepted(id=event.id, type=event.type, created_at=event.created_at)
+    if not ingested.created:
+        if event.fanned_out_at is None:
             # A retry after an ambiguous failure (stored, maybe never queued): queue it again. Fan-out
             # claims each event once, so a second message delivers nothing twice.
-            _enqueue(existing, events_queue)
-        return Published(EventAccepted(id=existing.id, type=existing.type, created_at=existing.created_at), False)
+            _enqueue(event, events_queue)
+        return Published(accepted, False)
     try:
         _enqueue(event, events_queue)
     except DependencyFailure:
         # Not queued means not accepted: forget the event so the producer's retry (same id) goes through.
         subscriptions.delete_event(tenant_id, event.id)
         raise
-    return Published(EventAccepted(id=event.id, type=event.type, created_at=event.created_at), True)
+    return Published(accepted, True)
 
 
 def _enqueue(event: Event, events_queue: QueueClient) -> None:
@@ -84,12 +75,17 @@ def _get_event(tenant_id: str, event_id: str, subscriptions: SubscriptionsReposi
     return event
 
 
+def newest_attempt(attempts: list[Execution]) -> Execution:
+    """The attempt made last: by attempt time, the id only breaking ties within one instant."""
+    return max(attempts, key=lambda e: (e.created_at, e.id))
+
+
 def _state(hook_id: str, attempts: list[Execution]) -> HookDeliveryState:
-    """The latest attempt decides: pending (none yet), retrying, succeeded or failed."""
+    """The newest attempt decides: pending (none yet), retrying, succeeded or failed."""
     real = [e for e in attempts if not e.test]
     if not real:
         return HookDeliveryState(hook_id=hook_id, state="pending", attempts=0)
-    latest = max(real, key=lambda e: e.id)
+    latest = newest_attempt(real)
     state = latest.status.value if latest.status is not ExecutionStatus.RETRYING else "retrying"
     return HookDeliveryState(
         hook_id=hook_id,
@@ -100,6 +96,12 @@ def _state(hook_id: str, attempts: list[Execution]) -> HookDeliveryState:
         last_error=latest.error,
         next_attempt_at=latest.next_attempt_at,
     )
+
+
+def _fanout_state(event: Event) -> str:
+    if event.fanout_error:
+        return "failed"
+    return "done" if event.fanned_out_at else "pending"
 
 
 def get_event(
@@ -119,6 +121,8 @@ def get_event(
         type=event.type,
         created_at=event.created_at,
         data=json.loads(event.data),
+        fanout=_fanout_state(event),
+        fanout_error=event.fanout_error,
         deliveries=[_state(hook_id, attempts) for hook_id, attempts in sorted(by_hook.items())],
     )
 

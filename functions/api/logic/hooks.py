@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from functions.api.logic.views import execution_detail, hook_view, hook_with_secret
 from functions.api.schemas import (
@@ -19,27 +20,50 @@ from functions.api.schemas import (
 from functions.common import ids, signing
 from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.delivery import AttemptContext
-from functions.common.errors import NotFound, ValidationFailed
-from functions.common.matching import unmatched_entries
-from functions.common.models import Event, Hook, HookSecret, HookStatus
+from functions.common.delivery import AttemptContext, DeliverDeps, attempt
+from functions.common.errors import NotFound, TooManyRequests, ValidationFailed
+from functions.common.matching import matches_any, unmatched_entries
+from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
 from functions.common.ssrf import UrlGuard, UrlRefused
-from functions.deliver.logic import DeliverDeps, attempt
 
 MAX_OLD_SECRETS = 5
+HOOK_QUOTA_RETRY_AFTER_SECONDS = 60  # a quota frees up only when a hook is deleted; poll no faster than this
 TEST_EVENT_TYPE = "webhook.test"
 
 
-def _check_on(on: list[str], subscriptions: SubscriptionsRepository) -> None:
-    catalogue = [event_type.type for event_type in subscriptions.list_event_types()]
-    unknown = unmatched_entries(on, catalogue)
+def _check_on(on: list[str], subscriptions: SubscriptionsRepository) -> list[EventType]:
+    """The catalogued types `on` matches; an entry that matches none is a 422."""
+    catalogue = subscriptions.list_event_types()
+    unknown = unmatched_entries(on, [event_type.type for event_type in catalogue])
     if unknown:
         raise ValidationFailed(f"on: {', '.join(unknown)} match no catalogued event type", field="on")
+    return [event_type for event_type in catalogue if matches_any(on, event_type.type)]
+
+
+def default_payload_format(tenant: Tenant | None, matched: list[EventType]) -> PayloadFormat:
+    """For a hook created without one: the tenant's default, else the one format every event type the hook
+    matches declares, else envelope."""
+    if tenant is not None and tenant.payload_format is not None:
+        return tenant.payload_format
+    declared = {event_type.payload_format for event_type in matched}
+    if len(declared) == 1 and None not in declared:
+        return declared.pop()
+    return PayloadFormat.ENVELOPE
 
 
 def _check_status(status: HookStatus | None) -> None:
     if status is HookStatus.DISABLED:
         raise ValidationFailed("status can be set to active or paused; Hookwire sets disabled itself", field="status")
+
+
+def _check_hook_quota(tenant_id: str, max_hooks: int, subscriptions: SubscriptionsRepository) -> None:
+    """The per-tenant hook limit (0: none). Two creations racing at the limit may both pass: at most one over."""
+    if max_hooks and subscriptions.count_hooks(tenant_id) >= max_hooks:
+        raise TooManyRequests(
+            f"this tenant has reached its limit of {max_hooks} hooks: delete one, or ask the operator to raise "
+            "max_hooks_per_tenant",
+            retry_after_seconds=HOOK_QUOTA_RETRY_AFTER_SECONDS,
+        )
 
 
 def check_url(url: str, guard: UrlGuard) -> None:
@@ -63,11 +87,14 @@ def create_hook(
     subscriptions: SubscriptionsRepository,
     guard: UrlGuard,
     box: SecretBox,
+    max_hooks: int,
     now: datetime,
 ) -> HookWithSecret:
     check_url(body.url, guard)
+    _check_hook_quota(tenant_id, max_hooks, subscriptions)
     _check_status(body.status)
-    _check_on(body.on, subscriptions)
+    matched = _check_on(body.on, subscriptions)
+    payload_format = body.payload_format or default_payload_format(subscriptions.get_tenant(tenant_id), matched)
     hook_id = ids.new_id("hook")
     secret = signing.generate_secret()
     hook = Hook(
@@ -79,7 +106,7 @@ def create_hook(
         status=body.status,
         description=body.description,
         headers=body.headers,
-        payload_format=body.payload_format,
+        payload_format=payload_format,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
@@ -158,15 +185,22 @@ def rotate_secret(
     return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
 
 
+def _test_data(event_type: str, hook: Hook, subscriptions: SubscriptionsRepository) -> dict[str, Any]:
+    """The catalogued example of the type, so the receiver sees a realistic body; else a short note."""
+    catalogued = subscriptions.get_event_type(event_type) if event_type != TEST_EVENT_TYPE else None
+    if catalogued is not None and catalogued.example is not None:
+        return catalogued.example
+    return {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
+
+
 def send_test(tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime) -> ExecutionDetail:
-    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks."""
+    """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks.
+
+    Whatever the hook or its receiver does, the answer is the recorded execution (failed, with its error):
+    `attempt` never raises."""
     hook = get_hook(tenant_id, hook_id, deps.subscriptions)
     event_type = body.type or TEST_EVENT_TYPE
-    data = (
-        body.data
-        if body.data is not None
-        else {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
-    )
+    data = body.data if body.data is not None else _test_data(event_type, hook, deps.subscriptions)
     event = Event(
         id=ids.new_id("evt_test"),
         tenant_id=tenant_id,

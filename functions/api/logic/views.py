@@ -32,4 +32,5 @@ def execution_detail(execution: Execution, event: Event | None) -> ExecutionDeta
         request_headers=execution.request_headers,
         request_body=body,
         response_headers=execution.response_headers,
+        response_headers_truncated=execution.response_headers_truncated,
     )

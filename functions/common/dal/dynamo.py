@@ -14,6 +14,7 @@ from functions.common.errors import BadRequest, DependencyFailure
 Item = dict[str, Any]
 BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
+MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit for a sort key value
 _BACKOFF_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
@@ -44,15 +45,25 @@ def encode_cursor(last_key: Item | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, partition_key: str, partition_value: str) -> Item | None:
+def decode_cursor(cursor: str | None, partition_key: str, partition_value: str, sort_key: str = "sk") -> Item | None:
     """A cursor is only valid for the partition it came from: that keeps tenants apart."""
     if not cursor:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise BadRequest("cursor is not a cursor this API returned", field="cursor") from exc
-    if not isinstance(key, dict) or key.get(partition_key) != {"S": partition_value}:
+    # Only the shape this API hands out: the partition it came from and a string sort key. Anything else
+    # would reach DynamoDB as a malformed ExclusiveStartKey and fail there (a 5xx instead of a 400).
+    if (
+        not isinstance(key, dict)
+        or set(key) != {partition_key, sort_key}
+        or key[partition_key] != {"S": partition_value}
+        or not isinstance(key[sort_key], dict)
+        or set(key[sort_key]) != {"S"}
+        or not isinstance(key[sort_key]["S"], str)
+        or not 0 < len(key[sort_key]["S"].encode()) <= MAX_SORT_KEY_BYTES
+    ):
         raise BadRequest("cursor is not a cursor this API returned", field="cursor")
     return key
 
@@ -121,6 +132,52 @@ def query_page(
         kwargs["FilterExpression"] = filter_expression
     response = call(client.query, **kwargs)
     return response.get("Items", []), response.get("LastEvaluatedKey")
+
+
+# A filtered page stops reading after this many evaluated items (then its cursor says where to go on),
+# so one request's read cost stays bounded however rare the matching items are.
+MAX_EVALUATED_PER_PAGE = 2000
+_FILTERED_READ_MAX = 1000
+
+
+def query_filtered_page(
+    client: Any,
+    table: str,
+    *,
+    key_names: tuple[str, str],
+    limit: int,
+    cursor: Item | None,
+    filter_expression: str,
+    **kwargs: Any,
+) -> tuple[list[Item], Item | None]:
+    """Up to `limit` items that pass the filter, and the cursor after the last one returned.
+
+    DynamoDB applies `Limit` before the filter, so one Query with Limit=5 may return no match at all
+    while matches exist further on. This reads on, in growing pages, until it has `limit` matches, the
+    partition ends, or MAX_EVALUATED_PER_PAGE items were evaluated; then a page with fewer items still
+    carries a cursor. `key_names` (the table's or index's key attributes) rebuild the cursor when a read
+    returned more matches than the page takes.
+    """
+    found: list[Item] = []
+    evaluated = 0
+    read_size = limit
+    while True:
+        items, last = query_page(
+            client, table, limit=read_size, cursor=cursor, filter_expression=filter_expression, **kwargs
+        )
+        evaluated += read_size
+        room = limit - len(found)
+        if len(items) >= room:
+            taken = items[:room]
+            found.extend(taken)
+            # Cut inside this read: go on right after the last item returned, not after the read's end.
+            cut = {name: taken[-1][name] for name in key_names} if len(items) > room else last
+            return found, cut
+        found.extend(items)
+        cursor = last
+        if not last or evaluated >= MAX_EVALUATED_PER_PAGE:
+            return found, last
+        read_size = min(read_size * 2, _FILTERED_READ_MAX)
 
 
 def query_all(client: Any, table: str, *, key_condition: str, values: Item, **kwargs: Any) -> list[Item]:

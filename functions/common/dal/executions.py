@@ -111,17 +111,25 @@ class ExecutionsRepository:
         if event_type:
             filters.append("event_type = :event_type")
             values[":event_type"] = s(event_type)
-        items, last = dynamo.query_page(
-            self._db,
-            self.table,
-            key_condition="pk = :pk",
-            values=values,
-            limit=limit,
-            cursor=dynamo.decode_cursor(cursor, "pk", _hook_pk(hook_id)),
-            newest_first=True,
-            names=names or None,
-            filter_expression=" AND ".join(filters) or None,
-        )
+        query: dict[str, Any] = {
+            "key_condition": "pk = :pk",
+            "values": values,
+            "limit": limit,
+            "cursor": dynamo.decode_cursor(cursor, "pk", _hook_pk(hook_id)),
+            "newest_first": True,
+            "names": names or None,
+        }
+        if filters:
+            # The limit counts matching executions, not the ones read before the filter.
+            items, last = dynamo.query_filtered_page(
+                self._db,
+                self.table,
+                key_names=(_SPEC.partition_key, _SPEC.sort_key),
+                filter_expression=" AND ".join(filters),
+                **query,
+            )
+        else:
+            items, last = dynamo.query_page(self._db, self.table, **query)
         return [self._execution(i) for i in items], dynamo.encode_cursor(last)
 
     def list_for_event(self, event_id: str, event_created_at: datetime, hook_ids: Sequence[str]) -> list[Execution]:

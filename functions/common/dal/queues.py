@@ -34,15 +34,26 @@ class QueueClient:
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> None:
         """SendMessageBatch in tens. Raises when any message could not be sent, after one retry of those."""
+        unsent = self.send_each(messages)
+        if unsent:
+            raise DependencyFailure(f"SQS refused {len(unsent)} of the messages")
+
+    def send_each(self, messages: Sequence[OutgoingMessage]) -> list[int]:
+        """SendMessageBatch in tens, one retry of what failed; the positions still unsent come back (never
+        an exception), so a caller can tell exactly which messages need another way out."""
+        unsent: list[int] = []
         for start in range(0, len(messages), SEND_BATCH_LIMIT):
-            chunk = {str(i): m for i, m in enumerate(messages[start : start + SEND_BATCH_LIMIT])}
+            chunk = {str(start + i): m for i, m in enumerate(messages[start : start + SEND_BATCH_LIMIT])}
             for _ in range(2):
-                failed = self._send_chunk(chunk)
+                try:
+                    failed = self._send_chunk(chunk)
+                except DependencyFailure:
+                    break  # the call may have taken effect: sending again could duplicate messages
                 chunk = {key: chunk[key] for key in failed}
                 if not chunk:
                     break
-            if chunk:
-                raise DependencyFailure(f"SQS refused {len(chunk)} of the messages")
+            unsent.extend(int(key) for key in chunk)
+        return unsent
 
     def _send_chunk(self, chunk: dict[str, OutgoingMessage]) -> list[str]:
         entries = [

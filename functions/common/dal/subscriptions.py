@@ -5,11 +5,16 @@
 | tenant      | TENANTS           | TENANT#{id}        |
 | token       | TOKEN#{sha256}    | TOKEN              |
 | token index | TENANT#{tenant}   | TOKEN#{token_id}   |
+| admin token index | ADMIN_TOKENS | TOKEN#{token_id} |
+| root token use | ADMIN_TOKENS   | ROOT               |
 | hook        | TENANT#{tenant}   | HOOK#{hook_id}     |
 | route       | ROUTE#{tenant}#{type} | {hook_id}      |
 | glob route  | ROUTE#{tenant}#*  | {hook_id}          |
 | event       | EVENT#{tenant}#{event_id} | EVENT      |
 | event type  | EVENT_TYPES       | TYPE#{type}        |
+
+An event item also carries delivery state written after the fact, as attributes beside `doc`:
+`settled#{hook_id}` (when a manual retry delivered the event to that hook) and `fanout_error`.
 
 Every read is a GetItem, a BatchGetItem or a Query on one partition; nothing scans.
 Records are stored as a JSON document (`doc`) next to their keys; hooks carry a `version` for
@@ -33,6 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from functions.common.dal import dynamo
 from functions.common.dal.clients import AwsClients, aws
@@ -46,6 +52,8 @@ TENANTS_PK = "TENANTS"
 EVENT_TYPES_PK = "EVENT_TYPES"
 _MAX_LOCK_RETRIES = 5
 _UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
+_SETTLED_PREFIX = "settled#"
+_FANOUT_ERROR = "fanout_error"
 
 
 GLOB_ROUTE = "*"
@@ -53,6 +61,11 @@ EVENT_SK = "EVENT"
 _TRANSACTION_LIMIT = 100
 EVENT_TYPE_CACHE_SECONDS = 5.0
 _event_types: dict[tuple[str, str], tuple[float, EventType | None]] = {}
+
+
+ADMIN_TOKENS_PK = "ADMIN_TOKENS"
+ROOT_USAGE_SK = "ROOT"
+TOKEN_SK = "TOKEN"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -83,8 +96,33 @@ def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
     return items
 
 
+def token_lookup_pk(token_hash: str) -> str:
+    return f"TOKEN#{token_hash}"
+
+
+def token_owner_pk(tenant_id: str | None) -> str:
+    """Where a token is indexed: under its tenant, or under ADMIN_TOKENS for a scoped admin token."""
+    return tenant_pk(tenant_id) if tenant_id else ADMIN_TOKENS_PK
+
+
+def token_index_sk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
+
+
 def _condition_failed(exc: ClientError) -> bool:
     return exc.response["Error"].get("Code") == "ConditionalCheckFailedException"
+
+
+def _parse_hooks(items: list[Item], on_unreadable: Callable[[str, Exception], None] | None) -> list[Hook]:
+    hooks: list[Hook] = []
+    for item in items:
+        try:
+            hooks.append(Hook.model_validate_json(item["doc"]["S"]))
+        except (ValidationError, KeyError) as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(item.get("sk", {}).get("S", "?"), exc)
+    return hooks
 
 
 class SubscriptionsRepository:
@@ -165,57 +203,103 @@ class SubscriptionsRepository:
             if sk.startswith(("TOKEN#", "HOOK#")):
                 deletes.append({"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}})
             if sk.startswith("TOKEN#"):
-                token_key = {"pk": s(f"TOKEN#{item['token_hash']['S']}"), "sk": s("TOKEN")}
+                token_key = {"pk": s(token_lookup_pk(item["token_hash"]["S"])), "sk": s(TOKEN_SK)}
                 deletes.append({"DeleteRequest": {"Key": token_key}})
         dynamo.batch_write(self._db, self.table, deletes)
         return True
 
     # --- tokens --------------------------------------------------------------------------------
     def put_token(self, token: TokenRecord) -> None:
-        """Two items in one transaction: the hash lookup and the per-tenant index used to revoke."""
-        lookup = {
-            "pk": s(f"TOKEN#{token.token_hash}"),
-            "sk": s("TOKEN"),
-            "tenant_id": s(token.tenant_id),
+        """Two items in one transaction: the hash lookup (authentication) and the owner's index (list, revoke)."""
+        fields = {
             "token_id": s(token.id),
             "created_at": s(token.created_at.isoformat()),
+            "scopes": s(" ".join(token.scopes)),
+            "read_only": {"BOOL": token.read_only},
         }
-        index = {
-            "pk": s(tenant_pk(token.tenant_id)),
-            "sk": s(f"TOKEN#{token.id}"),
-            "token_hash": s(token.token_hash),
-            "created_at": s(token.created_at.isoformat()),
-        }
+        if token.tenant_id:
+            fields["tenant_id"] = s(token.tenant_id)
+        if token.name:
+            fields["name"] = s(token.name)
+        lookup = {"pk": s(token_lookup_pk(token.token_hash)), "sk": s(TOKEN_SK), **fields}
+        index = {"pk": s(token_owner_pk(token.tenant_id)), "sk": s(token_index_sk(token.id))}
+        index |= {"token_hash": s(token.token_hash), **fields}
         dynamo.call(
             self._db.transact_write_items,
             TransactItems=[{"Put": {"TableName": self.table, "Item": item}} for item in (lookup, index)],
         )
 
-    def find_token(self, token_hash: str) -> TokenRecord | None:
-        item = self._get(f"TOKEN#{token_hash}", "TOKEN")
-        if not item:
-            return None
+    @staticmethod
+    def _token_from_item(item: Item, token_hash: str, last_used: Item | None = None) -> TokenRecord:
         values = dynamo.plain(item)
+        used = dynamo.plain(last_used or item).get("last_used_at")
         return TokenRecord(
             id=values["token_id"],
-            tenant_id=values["tenant_id"],
+            tenant_id=values.get("tenant_id"),
             token_hash=token_hash,
             created_at=values["created_at"],
+            name=values.get("name"),
+            scopes=values.get("scopes", "").split(),
+            read_only=values.get("read_only", False),
+            last_used_at=used,
         )
 
-    def revoke_token(self, tenant_id: str, token_id: str) -> bool:
-        item = self._get(tenant_pk(tenant_id), f"TOKEN#{token_id}")
+    def find_token(self, token_hash: str) -> TokenRecord | None:
+        item = self._get(token_lookup_pk(token_hash), TOKEN_SK)
+        return self._token_from_item(item, token_hash) if item else None
+
+    def list_tokens(self, tenant_id: str | None) -> list[TokenRecord]:
+        """A tenant's tokens (or, with None, the scoped admin tokens), oldest first. `last_used_at` lives on
+        the lookup items, which have a partition each, so one BatchGetItem fetches it."""
+        index = dynamo.query_all(
+            self._db,
+            self.table,
+            key_condition="pk = :pk AND begins_with(sk, :token)",
+            values={":pk": s(token_owner_pk(tenant_id)), ":token": s(token_index_sk(""))},
+        )
+        keys = [{"pk": s(token_lookup_pk(item["token_hash"]["S"])), "sk": s(TOKEN_SK)} for item in index]
+        lookups = {item["pk"]["S"]: item for item in dynamo.batch_get(self._db, self.table, keys)}
+        records = []
+        for item in index:
+            token_hash = item["token_hash"]["S"]
+            records.append(self._token_from_item(item, token_hash, lookups.get(token_lookup_pk(token_hash))))
+        return records
+
+    def touch_token(self, token_hash: str, now: datetime) -> None:
+        """Record a use: one write on the token's own partition (never a tenant's); callers throttle it."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key={"pk": s(token_lookup_pk(token_hash)), "sk": s(TOKEN_SK)},
+                UpdateExpression="SET last_used_at = :now",
+                ConditionExpression="attribute_exists(pk)",  # revoked meanwhile: don't resurrect it
+                ExpressionAttributeValues={":now": s(now.isoformat())},
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):
+                raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+
+    def revoke_token(self, tenant_id: str | None, token_id: str) -> bool:
+        item = self._get(token_owner_pk(tenant_id), token_index_sk(token_id))
         if not item:
             return False
         token_hash = item["token_hash"]["S"]
         dynamo.call(
             self._db.transact_write_items,
             TransactItems=[
-                {"Delete": {"TableName": self.table, "Key": {"pk": s(f"TOKEN#{token_hash}"), "sk": s("TOKEN")}}},
+                {"Delete": {"TableName": self.table, "Key": {"pk": s(token_lookup_pk(token_hash)), "sk": s(TOKEN_SK)}}},
                 {"Delete": {"TableName": self.table, "Key": {"pk": item["pk"], "sk": item["sk"]}}},
             ],
         )
         return True
+
+    def root_last_used(self) -> datetime | None:
+        item = self._get(ADMIN_TOKENS_PK, ROOT_USAGE_SK)
+        return dynamo.plain(item)["last_used_at"] if item else None
+
+    def touch_root(self, now: datetime) -> None:
+        item = {"pk": s(ADMIN_TOKENS_PK), "sk": s(ROOT_USAGE_SK), "last_used_at": s(now.isoformat())}
+        dynamo.call(self._db.put_item, TableName=self.table, Item=item)
 
     # --- event types ---------------------------------------------------------------------------
     def put_event_types(self, event_types: Iterable[EventType]) -> None:
@@ -337,8 +421,14 @@ class SubscriptionsRepository:
         return {hook.id: hook for hook in hooks}
 
     def list_hooks(
-        self, tenant_id: str, limit: int | None = None, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+        on_unreadable: Callable[[str, Exception], None] | None = None,
     ) -> tuple[list[Hook], str | None]:
+        """A page of the tenant's hooks (all of them without `limit`). With `on_unreadable`, a stored hook
+        that no longer parses is reported to it (its sort key and the error) and skipped, not raised."""
         pk = tenant_pk(tenant_id)
         kwargs: dict[str, Any] = {"key_condition": "pk = :pk AND begins_with(sk, :hook)"}
         kwargs["values"] = {":pk": s(pk), ":hook": s("HOOK#")}
@@ -348,7 +438,7 @@ class SubscriptionsRepository:
             items, last = dynamo.query_page(
                 self._db, self.table, limit=limit, cursor=dynamo.decode_cursor(cursor, "pk", pk), **kwargs
             )
-        return [Hook.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
+        return _parse_hooks(items, on_unreadable), dynamo.encode_cursor(last)
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
         """Ids of the tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the
@@ -386,6 +476,24 @@ class SubscriptionsRepository:
             if self._write_hook(put, hook, updated):
                 return updated
         raise Conflict(f"hook {hook_id} is being changed concurrently; try again", field="id")
+
+    def count_hooks(self, tenant_id: str) -> int:
+        """Query with Select=COUNT: still reads the hooks (0.5 RCU per 4 KB), done only when one is created."""
+        total, cursor = 0, None
+        while True:
+            kwargs = {"ExclusiveStartKey": cursor} if cursor else {}
+            response = dynamo.call(
+                self._db.query,
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :hook)",
+                ExpressionAttributeValues={":pk": s(tenant_pk(tenant_id)), ":hook": s("HOOK#")},
+                Select="COUNT",
+                **kwargs,
+            )
+            total += response["Count"]
+            cursor = response.get("LastEvaluatedKey")
+            if not cursor:
+                return total
 
     def delete_hook(self, tenant_id: str, hook_id: str) -> bool:
         response = dynamo.call(
@@ -433,6 +541,12 @@ class SubscriptionsRepository:
                 "fanout_hooks": sorted(item["fanout_hooks"]["SS"]) if "fanout_hooks" in item else None,
                 "fanned_out_at": datetime.fromisoformat(fanned_out_at) if fanned_out_at else None,
                 "claimed_by": item.get("claimed_by", {}).get("S"),
+                "settled": {
+                    name.removeprefix(_SETTLED_PREFIX): datetime.fromisoformat(value["S"])
+                    for name, value in item.items()
+                    if name.startswith(_SETTLED_PREFIX)
+                },
+                "fanout_error": item.get(_FANOUT_ERROR, {}).get("S"),
             }
         )
 
@@ -481,6 +595,8 @@ class SubscriptionsRepository:
         if hook_ids:
             update += ", fanout_hooks = :hooks"
             values[":hooks"] = {"SS": sorted(set(hook_ids))}
+        # A fan-out that went through clears an earlier failure (a replay after the DLQ).
+        update += f" REMOVE {_FANOUT_ERROR}"
         try:
             self._db.update_item(
                 TableName=self.table,
@@ -493,6 +609,32 @@ class SubscriptionsRepository:
             if _condition_failed(exc):
                 return  # another message fanned it out first (or the event is gone): its record stands
             raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+
+    def _set_on_event(self, tenant_id: str, event_id: str, attribute: str, value: str) -> bool:
+        """Set one attribute on a stored event; False when the event is gone (nothing is created)."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=event_key(tenant_id, event_id),
+                UpdateExpression="SET #attribute = :value",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#attribute": attribute},
+                ExpressionAttributeValues={":value": s(value)},
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+        return True
+
+    def mark_settled(self, tenant_id: str, event_id: str, hook_id: str, at: datetime) -> None:
+        """A manual retry delivered the event to the hook: automatic retries scheduled before `at` stop.
+        Stored on the event item, which deliver reads anyway, so checking it costs no extra request."""
+        self._set_on_event(tenant_id, event_id, f"{_SETTLED_PREFIX}{hook_id}", at.isoformat())
+
+    def mark_fanout_failed(self, tenant_id: str, event_id: str, reason: str) -> bool:
+        """The event's fan-out message reached the DLQ; False when the event is not stored."""
+        return self._set_on_event(tenant_id, event_id, _FANOUT_ERROR, reason)
 
 
 def _as_batch_request(change: Item) -> Item:

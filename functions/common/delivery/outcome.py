@@ -1,4 +1,5 @@
-"""What one delivery attempt sends and what its outcome means. Pure logic: no I/O here."""
+"""What an attempt's answer means: the judgement, the execution recorded, the hook's new state.
+Pure logic: no I/O here."""
 
 from __future__ import annotations
 
@@ -7,58 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from functions.common import contract, ids, rawjson, signing
+from functions.common import ids
+from functions.common.delivery.request import OutgoingRequest, recorded_headers
 from functions.common.http_client import HttpResult
 from functions.common.metric_names import failure_class
-from functions.common.models import (
-    Event,
-    Execution,
-    ExecutionStatus,
-    Hook,
-    HookStatus,
-    PayloadFormat,
-)
+from functions.common.models import Event, Execution, ExecutionStatus, Hook, HookStatus
 from functions.common.retry import RetrySchedule, parse_retry_after
-from functions.common.timeutil import epoch_seconds, iso
+from functions.common.timeutil import iso
 
-# Headers Hookwire owns; a hook's custom headers may never replace them.
-PROTECTED_HEADERS = frozenset(
-    {"content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"}
-)
-
-
-@dataclass(frozen=True)
-class OutgoingRequest:
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    payload_format: PayloadFormat
-
-
-def request_body(payload_format: PayloadFormat, event: Event) -> bytes:
-    if payload_format is PayloadFormat.DATA:
-        return event.data.encode()
-    return rawjson.envelope(event.id, event.type, iso(event.created_at), event.data).encode()
-
-
-def build_request(hook: Hook, event: Event, now: datetime, secrets: list[str]) -> OutgoingRequest:
-    """The exact request: body, custom headers, then Hookwire's own headers (which always win).
-
-    `secrets` are the hook's live secrets in plaintext, newest first.
-    """
-    body = request_body(hook.payload_format, event)
-    timestamp = epoch_seconds(now)
-    headers = {name: value for name, value in hook.headers.items() if name.lower() not in PROTECTED_HEADERS}
-    headers.update(
-        {
-            "content-type": "application/json",
-            "user-agent": contract.USER_AGENT,
-            "webhook-id": event.id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signing.signature_header(secrets, event.id, timestamp, body),
-        }
-    )
-    return OutgoingRequest(url=hook.url, headers=headers, body=body, payload_format=hook.payload_format)
+# An error text is for people; a hostile exception message must not bloat the execution item.
+ERROR_CAP = 1000
 
 
 class Verdict(StrEnum):
@@ -106,16 +65,33 @@ class AttemptOutcome:
     retry_delay: float | None  # seconds until the next attempt, None when there is none
 
 
+@dataclass(frozen=True)
+class DeliveryKey:
+    """Which delivery an execution belongs to; enough to record one when the hook or event can't be read."""
+
+    tenant_id: str
+    hook_id: str
+    event_id: str
+    event_type: str
+    # The event's publish time groups its executions under the hook (ids.execution_id); None when the
+    # event could not be read.
+    event_created_at: datetime | None = None
+
+    @classmethod
+    def of(cls, hook: Hook, event: Event) -> DeliveryKey:
+        return cls(hook.tenant_id, hook.id, event.id, event.type, event.created_at)
+
+
 def record_attempt(
-    hook: Hook,
-    event: Event,
-    request: OutgoingRequest,
+    key: DeliveryKey,
+    request: OutgoingRequest | None,
     result: HttpResult,
     context: AttemptContext,
     schedule: RetrySchedule,
     now: datetime,
     rng: random.Random | None = None,
 ) -> AttemptOutcome:
+    """The execution of one attempt. `request` is None when it could not even be built."""
     judgement = judge(result, now)
     retry_delay: float | None = None
     if judgement.verdict is Verdict.SUCCESS:
@@ -130,26 +106,27 @@ def record_attempt(
     else:
         status = ExecutionStatus.FAILED
     execution = Execution(
-        id=ids.execution_id(event.id, event.created_at),
-        hook_id=hook.id,
-        tenant_id=hook.tenant_id,
-        event_id=event.id,
-        event_type=event.type,
+        id=ids.execution_id(key.event_id, key.event_created_at),
+        hook_id=key.hook_id,
+        tenant_id=key.tenant_id,
+        event_id=key.event_id,
+        event_type=key.event_type,
         attempt=context.attempt,
         status=status,
         manual=context.manual,
         test=context.test,
         response_status=result.status,
         response_headers=result.headers,
+        response_headers_truncated=result.headers_truncated,
         response_body=result.body.decode("utf-8", errors="replace") if result.status is not None else None,
         response_body_truncated=result.body_truncated,
         duration_ms=result.duration_ms,
-        error=judgement.error,
+        error=judgement.error[:ERROR_CAP] if judgement.error else None,
         failure_class=None if status is ExecutionStatus.SUCCEEDED else failure_class(result.status, result.failure),
         next_attempt_at=now + timedelta(seconds=retry_delay) if retry_delay is not None else None,
-        request_url=request.url,
-        request_headers=request.headers,
-        payload_format=request.payload_format,
+        request_url=request.url if request else None,
+        request_headers=recorded_headers(request.headers) if request else {},
+        payload_format=request.payload_format if request else None,
         created_at=now,
     )
     return AttemptOutcome(execution=execution, judgement=judgement, retry_delay=retry_delay)

@@ -1,0 +1,189 @@
+"""In-memory stand-ins for what delivery (functions/common/delivery/ports.py) and fanout depend on."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from functions.common.dal.queues import OutgoingMessage
+from functions.common.delivery import DeliverDeps
+from functions.common.http_client import HttpResult
+from functions.common.matching import matches_any
+from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Tenant
+from functions.common.retry import RetrySchedule
+
+
+@dataclass
+class FakeStore:
+    hooks: dict[str, Hook] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    broken_hooks: set[str] = field(default_factory=set)  # reading these raises, as a corrupt item would
+
+    def add(self, *records: Hook | Event) -> None:
+        for record in records:
+            (self.hooks if isinstance(record, Hook) else self.events)[record.id] = record
+
+    def get_hook(self, tenant_id: str, hook_id: str) -> Hook | None:
+        if hook_id in self.broken_hooks:
+            raise ValueError(f"hook {hook_id} does not parse")
+        hook = self.hooks.get(hook_id)
+        return hook if hook and hook.tenant_id == tenant_id else None
+
+    def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
+        found = (self.get_hook(tenant_id, hook_id) for tenant_id, hook_id in keys)
+        return {hook.id: hook for hook in found if hook}
+
+    def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
+        event = self.events.get(event_id)
+        return event if event and event.tenant_id == tenant_id else None
+
+    def get_events(self, keys: Iterable[tuple[str, str]]) -> dict[str, Event]:
+        found = (self.get_event(tenant_id, event_id) for tenant_id, event_id in keys)
+        return {event.id: event for event in found if event}
+
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
+        current = self.hooks[hook_id]
+        updated = change(current)
+        if updated is not None:
+            self.hooks[hook_id] = updated
+        return updated or current
+
+
+@dataclass
+class FakeExecutions:
+    written: list[Execution] = field(default_factory=list)
+    refuse: Callable[[Execution], bool] = lambda _execution: False  # a write the store refuses
+
+    def put(self, execution: Execution) -> None:
+        if self.refuse(execution):
+            raise ValueError("item too large")
+        self.written.append(execution)
+
+    def put_many(self, executions: Sequence[Execution]) -> None:
+        if any(self.refuse(execution) for execution in executions):
+            raise ValueError("item too large")  # one bad item fails the whole BatchWriteItem
+        self.written.extend(executions)
+
+
+@dataclass
+class FakeQueue:
+    sent: list[OutgoingMessage] = field(default_factory=list)
+    refuse: Callable[[OutgoingMessage], bool] = lambda _message: False
+
+    def send(self, message: OutgoingMessage) -> None:
+        self.sent.append(message)
+
+    def send_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        self.sent.extend(messages)
+
+    def send_each(self, messages: Sequence[OutgoingMessage]) -> list[int]:
+        unsent = [position for position, message in enumerate(messages) if self.refuse(message)]
+        self.sent.extend(message for position, message in enumerate(messages) if position not in unsent)
+        return unsent
+
+
+class PlainSecrets:
+    """The 'ciphertext' is the secret itself."""
+
+    def open(self, ciphertext: str, context: dict[str, str]) -> str:
+        return ciphertext
+
+
+@dataclass
+class ScriptedSender:
+    """An HTTP sender answering from a script; it can advance a fake clock to simulate slow receivers."""
+
+    answer: Callable[[str], HttpResult] = lambda _url: HttpResult(status=200, duration_ms=1)
+    clock: FakeClock | None = None
+    seconds_per_request: float = 0.0
+    requests: list[str] = field(default_factory=list)
+
+    def post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult:
+        self.requests.append(url)
+        if self.clock:
+            self.clock.advance(self.seconds_per_request)
+        return self.answer(url)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def fake_deps(
+    executor: Executor,
+    *,
+    store: FakeStore | None = None,
+    http: object | None = None,
+    executions: FakeExecutions | None = None,
+    queue: FakeQueue | None = None,
+    clock: Callable[[], float] | None = None,
+    timeout_seconds: float = 1.0,
+    concurrency: int = 10,
+    schedule: str = "1s,1s",
+) -> DeliverDeps:
+    extra = {"clock": clock} if clock else {}
+    return DeliverDeps(
+        subscriptions=store or FakeStore(),
+        executions=executions or FakeExecutions(),
+        deliveries=queue or FakeQueue(),
+        http=http or ScriptedSender(),  # type: ignore[arg-type]
+        secret_box=PlainSecrets(),
+        schedule=RetrySchedule.parse(schedule, jitter=0),
+        timeout_seconds=timeout_seconds,
+        disable_after_seconds=7 * 86400,
+        concurrency=concurrency,
+        executor=executor,
+        **extra,
+    )
+
+
+@dataclass
+class FakeSubscriptions:
+    """What fanout reads and writes: tenants, event types, hooks (routed as the routing index does) and
+    events in dicts; claiming an event in `unreadable_events` raises, as reading a corrupted record does."""
+
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
+    hooks: dict[str, list[Hook]] = field(default_factory=dict)
+    events: dict[tuple[str, str], Event] = field(default_factory=dict)
+    unreadable_events: set[tuple[str, str]] = field(default_factory=set)
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return self.tenants.get(tenant_id)
+
+    def get_event_type(self, type_name: str) -> EventType | None:
+        return self.event_types.get(type_name)
+
+    def create_event(self, event: Event, retention_days: int) -> Event | None:
+        """The conditional put: an id seen before keeps its stored event, which is returned."""
+        key = (event.tenant_id, event.id)
+        if key in self.events:
+            return self.events[key]
+        self.events[key] = event
+        return None
+
+    def claim_fanout(self, tenant_id: str, event_id: str, claimant: str, now: datetime) -> Event | None:
+        if (tenant_id, event_id) in self.unreadable_events:
+            raise ValueError(f"stored event {event_id} does not parse")
+        return self.events.get((tenant_id, event_id))
+
+    def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
+        update = {"fanned_out_at": now, "fanout_hooks": hook_ids}
+        self.events[(event.tenant_id, event.id)] = event.model_copy(update=update)
+
+    def route(self, tenant_id: str, event_type: str) -> list[str]:
+        """The routing index: ids of the tenant's active hooks whose `on` matches."""
+        hooks = self.hooks.get(tenant_id, [])
+        return sorted(h.id for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))

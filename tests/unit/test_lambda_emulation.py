@@ -1,0 +1,146 @@
+"""The local runtime's Lambda emulation: the context's clock, crash logging, and worker processes."""
+
+import logging
+from typing import Any
+
+import pytest
+
+from functions.common import contract
+from hookwire.local.lambda_emulation import LOG_NAME, FakeLambdaContext, QueuePoller, SerialInvoker
+from hookwire.local.workers import InvocationError, ProcessInvoker
+from tests.support.concurrency import run_in_threads
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_remaining_time_counts_down_from_the_function_timeout() -> None:
+    # Given an invocation of a function with a 60 s timeout, started at t=1000
+    clock = FakeClock()
+    context = FakeLambdaContext("deliver", timeout_seconds=60, clock=clock)
+    assert context.get_remaining_time_in_millis() == 60_000
+    # When 12.5 s pass, 47.5 s remain; past the timeout, none
+    clock.now += 12.5
+    assert context.get_remaining_time_in_millis() == 47_500
+    clock.now += 100
+    assert context.get_remaining_time_in_millis() == 0
+
+
+def test_each_function_gets_its_own_timeout_from_the_contract() -> None:
+    seen: dict[str, int] = {}
+
+    def handler(_event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen[context.function_name] = context.get_remaining_time_in_millis()
+        return {}
+
+    for name in ("api", "deliver"):
+        SerialInvoker(name, handler)({})
+    assert contract.API_FUNCTION_TIMEOUT_SECONDS * 1000 - 1000 < seen["api"] <= 29_000
+    deliver_ms = contract.DELIVERIES_CONSUMER.function_timeout_seconds * 1000
+    assert deliver_ms - 1000 < seen["deliver"] <= deliver_ms
+
+
+class OneBatchSqs:
+    """Hands out one batch of two messages, then nothing."""
+
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+        self.batches = [[{"MessageId": f"m{i}", "ReceiptHandle": f"h{i}", "Body": "{}"} for i in range(2)]]
+
+    def get_queue_attributes(self, **_kwargs: Any) -> dict[str, Any]:
+        return {"Attributes": {"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q"}}
+
+    def receive_message(self, **_kwargs: Any) -> dict[str, Any]:
+        return {"Messages": self.batches.pop()} if self.batches else {}
+
+    def delete_message_batch(self, **kwargs: Any) -> None:
+        self.deleted += [entry["ReceiptHandle"] for entry in kwargs["Entries"]]
+
+
+def test_a_crashed_batch_is_logged_with_its_traceback_and_left_on_the_queue(caplog: pytest.LogCaptureFixture) -> None:
+    # Given a deliver function that raises
+    def crashing(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        raise ZeroDivisionError("boom in the handler")
+
+    sqs = OneBatchSqs()
+    poller = QueuePoller(sqs, "http://queue", SerialInvoker("deliver", crashing), 10, 0)
+    # When it gets a batch
+    with caplog.at_level(logging.ERROR, logger=LOG_NAME):
+        assert poller.poll_once() == 2
+    # Then the crash is logged with the traceback, counted, and nothing is deleted (SQS redelivers)
+    (record,) = caplog.records
+    assert "deliver: invocation failed; its 2 messages come back" in record.getMessage()
+    assert "ZeroDivisionError: boom in the handler" in caplog.text
+    assert poller.errors == 1
+    assert sqs.deleted == []
+
+
+@pytest.fixture
+def echo_function() -> Any:
+    function = ProcessInvoker("echo", "tests.support.lambda_handlers:busy_echo", {}, timeout_seconds=5, max_workers=2)
+    yield function
+    function.stop()
+
+
+def test_a_worker_process_runs_the_handler_with_a_counting_down_context(echo_function: ProcessInvoker) -> None:
+    result = echo_function({"n": 1})
+    assert result["event"] == {"n": 1}
+    assert 3000 < result["remaining_ms"] <= 4000  # the handler held it for 1 s
+
+
+def test_concurrent_invocations_scale_out_to_separate_processes(echo_function: ProcessInvoker) -> None:
+    """Three overlapping invocations of a function limited to two: two environments, the third waits."""
+    pids: list[int] = []
+
+    def call() -> None:
+        pids.append(echo_function({"n": 2})["pid"])
+
+    run_in_threads(call, 3)
+    assert len(pids) == 3
+    assert len(set(pids)) == 2
+    assert echo_function.cold_starts == 2
+    assert echo_function({"n": 3})["pid"] in set(pids)  # warm environments are reused
+
+
+def test_a_handler_exception_comes_back_with_its_traceback() -> None:
+    function = ProcessInvoker("crash", "tests.support.lambda_handlers:crash", {}, timeout_seconds=5, max_workers=1)
+    try:
+        with pytest.raises(InvocationError) as raised:
+            function({"name": "batch-7"})
+        assert "RuntimeError: handler crashed on batch-7" in str(raised.value)
+        assert "lambda_handlers.py" in str(raised.value)  # the remote traceback names the frame
+    finally:
+        function.stop()
+
+
+def test_an_invocation_past_the_timeout_is_stopped_and_the_environment_replaced() -> None:
+    function = ProcessInvoker("hang", "tests.support.lambda_handlers:hang", {}, timeout_seconds=0.5, max_workers=1)
+    try:
+        with pytest.raises(InvocationError, match=r"Task timed out after 0\.50 seconds"):
+            function({})
+        with pytest.raises(InvocationError, match="timed out"):
+            function({})  # a fresh environment (cold start) takes the next invocation
+        assert function.cold_starts == 2
+    finally:
+        function.stop()
+
+
+def test_an_init_failure_is_reported_with_its_cause() -> None:
+    function = ProcessInvoker(
+        "broken",
+        "tests.support.lambda_handlers:echo",
+        {},
+        timeout_seconds=5,
+        max_workers=1,
+        init_ref="tests.support.lambda_handlers:fail_to_import",
+    )
+    try:
+        with pytest.raises(InvocationError, match=r"failed to start(.|\n)*this function's init failed"):
+            function({})
+    finally:
+        function.stop()
