@@ -152,15 +152,19 @@ def test_no_iam_action_is_a_wildcard(template) -> None:
 
 
 def test_deliver_can_only_write_executions_in_batches(template) -> None:
+    """Given the stack, then deliver's only right on the executions table is BatchWriteItem, it never scans,
+    and the one DeleteItem it has is on the subscriptions table (disabling a hook removes its routes)."""
     policies = _resources(template, "AWS::IAM::Policy")
     deliver = next(p for name, p in policies.items() if name.startswith("PipelineDeliver"))
-    actions = {
-        a
-        for s in deliver["Properties"]["PolicyDocument"]["Statement"]
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
-    assert "dynamodb:DeleteItem" not in actions and "dynamodb:Scan" not in actions
-    assert "dynamodb:BatchWriteItem" in actions
+    actions_by_resource: dict[str, set[str]] = {}
+    for statement in deliver["Properties"]["PolicyDocument"]["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        actions_by_resource.setdefault(json.dumps(statement["Resource"]), set()).update(actions)
+    executions = {a for r, acts in actions_by_resource.items() if "StorageExecutions" in r for a in acts}
+    deleting = [r for r, acts in actions_by_resource.items() if "dynamodb:DeleteItem" in acts]
+    assert executions == {"dynamodb:BatchWriteItem"}
+    assert all("StorageSubscriptions" in r for r in deleting)
+    assert not any("dynamodb:Scan" in acts for acts in actions_by_resource.values())
 
 
 def test_the_dead_letter_recorder_drains_both_dlqs_with_least_privilege(template) -> None:
