@@ -24,6 +24,7 @@ from infra.runtimes import SupportedNodeRuntime
 API_SUBSCRIPTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
+    "dynamodb:UpdateItem",  # a token's last_used_at, at most once a minute per token
     "dynamodb:DeleteItem",
     "dynamodb:BatchGetItem",
     "dynamodb:Query",

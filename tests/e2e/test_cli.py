@@ -291,23 +291,23 @@ def test_tenant_and_admin_token_commands(runtime, cli) -> None:
     assert read_only["read_only"] is True
     assert cli("hooks", "list", token=read_only["token"])[0] == 0
     code, _, err = cli("events", "publish", "invoice.paid", "--data", "{}", token=read_only["token"])
-    assert code == 1 and "read-only" in err
+    assert code == ExitCode.AUTH and "read-only" in err
     # When the tokens are listed, then both ids show, never a token
     code, out, _ = cli("tokens", "list", tenant["id"], token=admin)
     assert code == 0 and tenant["token_id"] in out and read_only["id"] in out
     assert tenant["token"] not in out and read_only["token"] not in out
     # When the first token is revoked by id, then it stops working
     assert cli("tokens", "revoke", tenant["id"], tenant["token_id"], token=admin)[0] == 0
-    assert cli("hooks", "list", token=tenant["token"])[0] == 1
+    assert cli("hooks", "list", token=tenant["token"])[0] == ExitCode.AUTH
     # And a scoped admin token can be issued, listed, used within its scope, and revoked
     scoped = _json(cli("--json", "admin-tokens", "create", "publisher", "--scope", "events:publish", token=admin))
     assert scoped["scopes"] == ["events:publish"]
     code, _, err = cli("tenants", "list", token=scoped["token"])
-    assert code == 1 and "read" in err
+    assert code == ExitCode.AUTH and "read" in err
     listed = _json(cli("--json", "admin-tokens", "list", token=admin))
     assert [item["id"] for item in listed] == ["root", scoped["id"]]
     assert cli("admin-tokens", "revoke", scoped["id"], token=admin)[0] == 0
-    assert cli("admin-tokens", "create", "x", "--scope", "everything", token=admin)[0] == 2
+    assert cli("admin-tokens", "create", "x", "--scope", "everything", token=admin)[0] == ExitCode.USAGE
 
 
 # --- a newcomer's path: options anywhere, errors that say what to do, scripts that can trust exit codes ---

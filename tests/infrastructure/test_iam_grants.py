@@ -32,6 +32,7 @@ FUNCTIONS = {
     "fanout": constants.FANOUT_HANDLER,
     "deliver": constants.DELIVER_HANDLER,
     "seed": constants.SEED_HANDLER,
+    "dlq": constants.DEAD_LETTERS_HANDLER,
 }
 # Granted for the Lambda service, not for our code: log delivery, X-Ray segments, the SQS event source's polling.
 PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -149,6 +150,17 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
         f"/tenants/{tenant_id}/tokens/{extra['id']}",
         ADMIN_TOKEN,
     )
+    scoped = call("POST", "/admin/tokens", "/admin/tokens", ADMIN_TOKEN, {"name": "probe", "scopes": ["read"]})
+    call("GET", "/admin/tokens", "/admin/tokens", ADMIN_TOKEN)
+    call("GET", "/tenants", "/tenants", scoped["token"])  # a scoped token's first use records last_used_at
+    call("DELETE", "/admin/tokens/{token_id}", f"/admin/tokens/{scoped['id']}", ADMIN_TOKEN)
+    link = call("POST", "/portal/sessions", "/portal/sessions", token, {})
+    code = link["url"].split("#code=", 1)[1]
+    call("POST", "/portal/sessions/exchange", "/portal/sessions/exchange", None, {"code": code})
+    call("GET", "/portal", "/portal", None)
+    call("GET", "/portal/assets/{name}", "/portal/assets/app.js", None)
+    call("GET", "/portal/branding", "/portal/branding", None)
+    call("DELETE", "/tenants/{tenant_id}/portal-sessions", f"/tenants/{tenant_id}/portal-sessions", ADMIN_TOKEN)
     call("PUT", "/event-types/{type_name}", "/event-types/iam.probe", ADMIN_TOKEN, {"description": "probe"})
     call("GET", "/event-types", "/event-types", token)
     call("DELETE", "/event-types/{type_name}", "/event-types/iam.probe", ADMIN_TOKEN)
@@ -180,6 +192,12 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
         call("GET", "/events/{event_id}", f"/events/{event['id']}", token)
         call("POST", "/events/{event_id}/replay", f"/events/{event['id']}/replay", token, {})
         pipeline.run_until_quiet()
+        # messages that reached the DLQs, as after five failed receives: the dead-letter recorder's calls
+        delivery = {"tenant_id": tenant_id, "hook_id": hook["id"], "event_id": event["id"], "attempt": 2}
+        aws.get("sqs").send_message(QueueUrl=aws_env.deliveries_dlq_url, MessageBody=json.dumps(delivery))
+        fanout = {"tenant_id": tenant_id, "id": event["id"]}
+        aws.get("sqs").send_message(QueueUrl=aws_env.events_dlq_url, MessageBody=json.dumps(fanout))
+        assert pipeline.record_dead_letters() == 2
         call("DELETE", "/hooks/{hook_id}", hook_path, token)
     call("DELETE", "/tenants/{tenant_id}", f"/tenants/{tenant_id}", ADMIN_TOKEN)
     return routes

@@ -78,6 +78,11 @@ def test_no_token_secret_or_credential_is_logged_or_stored(api, pipeline, receiv
     api.get(f"/tenants/{tenant['id']}/tokens", scoped["token"])
     api.get("/admin/tokens", ADMIN_TOKEN)
     api.get("/hooks", "hwt_wrong-token-attempt")
+    # ... and a portal link opened: its code exchanged for a session that reads the hooks
+    link = api.post("/portal/sessions", token, {"ttl_seconds": 600}).body["url"]
+    portal_code = link.split("#code=", 1)[1]
+    portal_session = api.post("/portal/sessions/exchange", None, {"code": portal_code}).body["token"]
+    assert api.get("/hooks", portal_session).status == 200
     delivered = receiver.wait_for(4)
     assert len(delivered) >= 4 and len(executions) >= 4
     # Then none of them appears in a log line, a write, a message or the tables
@@ -90,6 +95,8 @@ def test_no_token_secret_or_credential_is_logged_or_stored(api, pipeline, receiv
         "signing secret": hook["secret"],
         "signing secret key": hook["secret"].removeprefix("whsec_"),
         "rotated signing secret": rotated["secret"],
+        "portal link code": portal_code,
+        "portal session credential": portal_session,
     }
     corpus = {"logs": log_text(), "writes and messages": "\n".join(recorder.sent)}
     corpus["tables"] = _table_contents(aws_env.subscriptions_table, aws_env.executions_table)
@@ -103,6 +110,7 @@ def test_no_token_secret_or_credential_is_logged_or_stored(api, pipeline, receiv
         assert RECEIVER_CREDENTIAL not in text
     # And what is there instead: hashes and ids (the capture is not empty)
     assert hash_token(token) in corpus["tables"] and hash_token(scoped["token"]) in corpus["tables"]
+    assert hash_token(portal_session) in corpus["tables"]
     assert hook["id"] in corpus["logs"] and tenant["id"] in corpus["writes and messages"]
     # And the execution records the credential header without its value
     assert detail["request_headers"]["Authorization"] == "[redacted]"
