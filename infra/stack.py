@@ -29,7 +29,6 @@ API_SUBSCRIPTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:BatchWriteItem",
-    "dynamodb:UpdateItem",  # touch_token: a token's last use
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
