@@ -16,7 +16,8 @@ TRICKLE_INTERVAL = 0.1
 
 
 def _read_request(connection: socket.socket) -> None:
-    """Reads until the end of the request headers (the body, if any, is small and left unread)."""
+    """Reads the whole request, headers and body: a socket closed with unread bytes sends a reset, which
+    would turn a behaviour's answer into 'connection reset' depending on timing."""
     connection.settimeout(5)
     received = b""
     while b"\r\n\r\n" not in received:
@@ -24,6 +25,16 @@ def _read_request(connection: socket.socket) -> None:
         if not chunk:
             return
         received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+        0,
+    )
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return
+        body += chunk
 
 
 def _trickle(connection: socket.socket, stop: threading.Event, head: bytes, trickled: bytes) -> None:
