@@ -67,11 +67,11 @@ demo: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# pytest reruns a failed test once: the end-to-end and pipeline tests wait on real sockets, processes and
+# queues on a 2-core machine; a rerun shows as R in the summary, so a flaky test stays visible.
 test: $(VENV)/.installed node_modules/.installed chromium $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# One rerun for a test that failed: the end-to-end and pipeline tests wait on real sockets, processes and
-	# queues on a 2-core machine; a rerun shows as R in the summary, so a flaky test stays visible.
 	$(BIN)/python -m pytest -n 2 --dist loadfile --reruns 1
 	$(MAKE) --no-print-directory test-urllib3-1.26
 	$(BIN)/python -m infra.scan
