@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import stat
 import threading
 import time
@@ -186,6 +187,25 @@ def test_usage_errors_exit_2_and_api_errors_exit_1(runtime, cli, tenant_token) -
     assert code == ExitCode.UNREACHABLE and "can't reach the API" in err
 
 
+def _wait_until(condition, timeout: float = 30) -> None:
+    """Poll `condition` until it holds (the command under test has started), at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _hook_registered(client: HookwireClient):
+    return lambda: bool(client.call("GET", "/hooks")["items"])
+
+
+def _accepting(port: int):
+    def check() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    return check
+
+
 class CtrlC:
     """Ctrl-C for real: SIGINT to this process (Python raises it in the main thread, inside the command).
     It is sent only while the command still runs, and ignored once the command has returned, so a
@@ -230,7 +250,7 @@ def test_executions_follow_prints_new_attempts_until_ctrl_c(runtime, cli, tenant
 def test_listen_registers_itself_verifies_and_cleans_up(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
     publish = {"type": "CUSTOMER_CREATE", "data": {"id": "c1"}}
-    ctrl_c = CtrlC(4, lambda: (time.sleep(1), client.call("POST", "/events", publish)))
+    ctrl_c = CtrlC(4, lambda: (_wait_until(_hook_registered(client)), client.call("POST", "/events", publish)))
     code, out, err = cli(
         "listen", "--port", "0", "--register", "--on", "CUSTOMER_*", "--status", "500", token=tenant_token
     )
@@ -248,7 +268,9 @@ def test_listen_forwards_and_explains_bad_signatures(runtime, cli, tenant_token)
         client = HookwireClient(runtime.url, tenant_token)
         hook = client.call("POST", "/hooks", {"name": "fw", "url": f"http://127.0.0.1:{port}/", "on": "lead.deleted"})
         test_path = f"/hooks/{hook['id']}/test"
-        ctrl_c = CtrlC(4, lambda: (time.sleep(1), client.call("POST", test_path, {"type": "lead.deleted"})))
+        ctrl_c = CtrlC(
+            4, lambda: (_wait_until(_accepting(port)), client.call("POST", test_path, {"type": "lead.deleted"}))
+        )
         wrong_secret = signing.generate_secret()
         code, out, _ = cli(
             "--json", "listen", "--port", str(port), "--secret", wrong_secret, "--forward-to", upstream.url,
@@ -377,13 +399,8 @@ def test_hooks_test_exits_non_zero_when_the_delivery_fails(runtime, cli, tenant_
 def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
 
-    def registered() -> None:
-        """SIGTERM only once listen has its handler (it registers after): before it, SIGTERM kills pytest."""
-        deadline = time.monotonic() + 30
-        while not client.call("GET", "/hooks")["items"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    stop = CtrlC(0.2, registered, signum=signal.SIGTERM)
+    # SIGTERM only once listen has its handler (it registers after): before it, SIGTERM kills pytest.
+    stop = CtrlC(0.2, lambda: _wait_until(_hook_registered(client)), signum=signal.SIGTERM)
     code, _, err = cli("listen", "--port", "0", "--register", "--on", "lead.*", token=tenant_token)
     stop.done()
     assert code == 0 and "deleted hook" in err
@@ -393,7 +410,7 @@ def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token)
 def test_listen_forward_to_prints_the_secret_the_app_verifies_with(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
     with Receiver() as app:
-        stop = CtrlC(2, lambda: time.sleep(1))
+        stop = CtrlC(2, lambda: _wait_until(_hook_registered(client)))
         code, _, err = cli(
             "listen", "--port", "0", "--register", "--on", "lead.*", "--forward-to", app.url, token=tenant_token
         )
