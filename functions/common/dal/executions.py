@@ -23,6 +23,7 @@ from functions.common import contract, ids
 from functions.common.dal import dynamo
 from functions.common.dal.clients import AwsClients, aws
 from functions.common.dal.dynamo import Item, n, s
+from functions.common.dal.table import TableRepository
 from functions.common.models import Execution
 from functions.common.timeutil import epoch_seconds
 
@@ -39,15 +40,10 @@ def _derived_request_headers(execution: Execution) -> dict[str, str]:
     return {"content-type": "application/json", "user-agent": contract.USER_AGENT, "webhook-id": execution.event_id}
 
 
-class ExecutionsRepository:
+class ExecutionsRepository(TableRepository):
     def __init__(self, table_name: str, retention_days: int, clients: AwsClients = aws) -> None:
-        self.table = table_name
+        super().__init__(table_name, clients)
         self.retention_days = retention_days
-        self._clients = clients
-
-    @property
-    def _db(self) -> Any:
-        return self._clients.get("dynamodb")
 
     def _item(self, execution: Execution) -> Item:
         expires = epoch_seconds(execution.created_at + timedelta(days=self.retention_days))

@@ -13,12 +13,11 @@ removes them; reads treat an expired item as gone because TTL deletion lags.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from functions.common.dal import dynamo
-from functions.common.dal.clients import AwsClients, aws
 from functions.common.dal.dynamo import Item, n, s
 from functions.common.dal.subscriptions import tenant_pk
+from functions.common.dal.table import TableRepository
 from functions.common.models import PortalCredential
 from functions.common.timeutil import epoch_seconds
 
@@ -33,15 +32,7 @@ def index_key(tenant_id: str, credential_id: str) -> Item:
     return {"pk": s(tenant_pk(tenant_id)), "sk": s(f"{INDEX_PREFIX}{credential_id}")}
 
 
-class PortalSessionsRepository:
-    def __init__(self, table_name: str, clients: AwsClients = aws) -> None:
-        self.table = table_name
-        self._clients = clients
-
-    @property
-    def _db(self) -> Any:
-        return self._clients.get("dynamodb")
-
+class PortalSessionsRepository(TableRepository):
     def put(self, credential: PortalCredential) -> None:
         """The credential and its tenant-index entry in one transaction (2 write units)."""
         expires = n(epoch_seconds(credential.expires_at))

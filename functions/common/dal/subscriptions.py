@@ -41,8 +41,8 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from functions.common.dal import dynamo
-from functions.common.dal.clients import AwsClients, aws
 from functions.common.dal.dynamo import Item, n, s
+from functions.common.dal.table import TableRepository
 from functions.common.errors import Conflict, DependencyFailure, NotFound
 from functions.common.matching import entry_matches, is_glob
 from functions.common.models import Event, EventType, Hook, HookStatus, Tenant, TokenRecord
@@ -125,15 +125,7 @@ def _parse_hooks(items: list[Item], on_unreadable: Callable[[str, Exception], No
     return hooks
 
 
-class SubscriptionsRepository:
-    def __init__(self, table_name: str, clients: AwsClients = aws) -> None:
-        self.table = table_name
-        self._clients = clients
-
-    @property
-    def _db(self) -> Any:
-        return self._clients.get("dynamodb")
-
+class SubscriptionsRepository(TableRepository):
     def _get(self, pk: str, sk: str) -> Item | None:
         response = dynamo.call(self._db.get_item, TableName=self.table, Key={"pk": s(pk), "sk": s(sk)})
         return response.get("Item")
