@@ -3,8 +3,7 @@ execution detail, payload formats, schemas, custom headers. In-process against m
 
 import json
 import threading
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,22 +176,35 @@ def test_an_expired_event_id_can_be_published_again(api, tenant, aws_env) -> Non
 
 
 # 5. Receiver signals -------------------------------------------------------------------------------
-def test_503_with_an_http_date_retry_after(api, tenant, pipeline, make_receiver) -> None:
+def test_a_503_with_an_http_date_retry_after_schedules_the_retry_at_that_date(
+    api, tenant, pipeline, make_receiver, monkeypatch
+) -> None:
     from email.utils import formatdate
 
+    # Given deliver's clock on a whole second, and a receiver that first answers 503 with a Retry-After date
+    # 2 s later (inside the [1 s, 2 s] a 1 s schedule step accepts)
+    first_attempt_at = utcnow().replace(microsecond=0)
+    retry_at = first_attempt_at + timedelta(seconds=2)
+    retry_after = formatdate(retry_at.timestamp(), usegmt=True)
     receiver = make_receiver(
-        lambda _d, n: (
-            Answer(status=503, headers={"retry-after": formatdate(time.time() + 2, usegmt=True)})
-            if n == 1
-            else Answer()
-        )
+        lambda _d, n: Answer(status=503, headers={"retry-after": retry_after}) if n == 1 else Answer()
     )
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
     publish(api, token, "lead.created", {})
+    pipeline.fanout.poll_once(0)
+    # When the first attempt runs at that moment
+    with monkeypatch.context() as patch:
+        patch.setattr("functions.deliver.handler.utcnow", lambda: first_attempt_at)
+        assert pipeline.deliver.poll_once(0) == 1
+    # Then the retry is scheduled for exactly the receiver's date
+    [retrying] = _history(api, token, hook["id"])
+    assert retrying["status"] == "retrying"
+    assert datetime.fromisoformat(retrying["next_attempt_at"]) == retry_at
+    # When the clock runs on, the retry is made no earlier than that date, and succeeds
     pipeline.run_until_quiet()
-    first, second = receiver.deliveries
-    assert second.received_at - first.received_at >= 1.0  # at least the scheduled 1 s, at most 2 s
+    _first, second = receiver.deliveries
+    assert second.received_at >= retry_at.timestamp()
     assert [e["status"] for e in _history(api, token, hook["id"])] == ["succeeded", "retrying"]
 
 
