@@ -1,7 +1,6 @@
 """Issue 3 points 1, 2, 3, 5 and 9 through the local runtime over HTTP, with real receivers."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,20 @@ from standardwebhooks import Webhook
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime, free_port
 from hookwire.receiver import Answer, Receiver, always
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "all"
 
 
 def _wait_for_history(client: HookwireClient, hook_id: str, count: int, timeout: float = 15) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The hook's executions, newest first, once there are `count` and the newest is no longer retrying."""
+
+    def settled() -> list[dict] | None:
         items = client.call("GET", f"/hooks/{hook_id}/executions")["items"]
-        if len(items) >= count and all(e["status"] != "retrying" for e in items[:1]):
-            return items
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} executions of {hook_id}")
+        return items if len(items) >= count and items[0]["status"] != "retrying" else None
+
+    return wait_until(settled, timeout, f"{count} settled executions of {hook_id}", interval=0.1)
 
 
 def test_rotation_with_grace_both_secrets_verify(runtime: LocalRuntime, tenant_client: HookwireClient) -> None:
