@@ -89,7 +89,8 @@ def test_replay_delivers_again_optionally_to_chosen_hooks(api, tenant, pipeline,
     event = publish(api, token, "lead.created", {"id": "ld_1"}).body
     pipeline.run_until_quiet()
     assert len(receiver.deliveries) == 2
-    # When it is replayed, then both get it again
+    # When it is replayed
+    # Then both hooks get it again
     assert api.post(f"/events/{event['id']}/replay", token).status == 202
     pipeline.run_until_quiet()
     assert len(receiver.deliveries) == 4

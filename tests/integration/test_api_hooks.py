@@ -149,7 +149,9 @@ def test_test_delivery_reports_a_refused_connection_in_words(api, tenant) -> Non
 
 
 def test_admin_must_name_a_tenant_for_tenant_routes(api, tenant, receiver) -> None:
-    # When the admin lists hooks without a tenant, then the 422 names tenant_id
+    # Given an admin token
+    # When it lists hooks without a tenant
+    # Then the 422 names tenant_id
     reply = api.get("/hooks", ADMIN_TOKEN)
     assert reply.status == 422 and reply.body["field"] == "tenant_id"
     # When it names an existing tenant it can read and create that tenant's hooks
