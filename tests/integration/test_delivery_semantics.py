@@ -12,7 +12,7 @@ from standardwebhooks import Webhook
 from functions.api.deps import api_deps
 from functions.common.contract import Env
 from functions.common.dal.clients import aws
-from functions.common.dal.subscriptions import event_key
+from functions.common.dal.events import event_key
 from functions.common.settings import reset_settings_cache
 from functions.common.timeutil import utcnow
 from hookwire.receiver import Answer, always
@@ -173,7 +173,15 @@ def test_four_racing_publishes_of_one_id_create_one_event_delivered_once(api, te
     def publish_once() -> None:
         results.append(
             publish_logic(
-                tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, deps.publish_limiter, utcnow()
+                tenant["id"],
+                body,
+                None,
+                deps.event_types,
+                deps.events,
+                deps.events_queue,
+                30,
+                deps.publish_limiter,
+                utcnow(),
             ).created
         )
 
