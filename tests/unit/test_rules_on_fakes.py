@@ -160,9 +160,11 @@ def test_a_disabled_hook_gets_no_request_and_the_attempt_is_a_failed_execution(e
 def test_publishing_an_id_again_keeps_the_first_event() -> None:
     # Given an event published with a producer's id
     store = FakeSubscriptions(event_types={"lead.created": EventType(type="lead.created", description="d")})
-    first = ingest(Submission("ten_1", "lead.created", {"n": 1}, id="evt_same"), store, 30, NOW)
+    first = ingest(Submission("ten_1", "lead.created", {"n": 1}, id="evt_same"), store, store, 30, NOW)
     # When the same id is published again, later and with other data
-    again = ingest(Submission("ten_1", "lead.created", {"n": 2}, id="evt_same"), store, 30, NOW + timedelta(hours=1))
+    again = ingest(
+        Submission("ten_1", "lead.created", {"n": 2}, id="evt_same"), store, store, 30, NOW + timedelta(hours=1)
+    )
     # Then the first is created, the second is not, and both answer with the first event unchanged
     assert (first.created, again.created) == (True, False)
     assert again.event == first.event and json.loads(again.event.data) == {"n": 1}
@@ -172,8 +174,8 @@ def test_publishing_an_id_again_keeps_the_first_event() -> None:
 def test_the_same_id_under_another_tenant_is_another_event() -> None:
     # Given an event published by one tenant
     store = FakeSubscriptions(event_types={"lead.created": EventType(type="lead.created", description="d")})
-    ingest(Submission("ten_1", "lead.created", {"n": 1}, id="evt_same"), store, 30, NOW)
+    ingest(Submission("ten_1", "lead.created", {"n": 1}, id="evt_same"), store, store, 30, NOW)
     # When another tenant publishes the same id
-    other = ingest(Submission("ten_2", "lead.created", {"n": 2}, id="evt_same"), store, 30, NOW)
+    other = ingest(Submission("ten_2", "lead.created", {"n": 2}, id="evt_same"), store, store, 30, NOW)
     # Then it is created as its own event
     assert other.created and json.loads(other.event.data) == {"n": 2}
