@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common import validation
+from functions.common import payload_filter, validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
@@ -206,6 +206,11 @@ class HookFields(Strict):
     def _headers_valid(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         return None if value is None else validation.check_headers(value)
 
+    @field_validator("filter", check_fields=False)
+    @classmethod
+    def _filter_valid(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else payload_filter.check_filter(value)
+
 
 class CreateHook(HookFields):
     name: Name
@@ -218,6 +223,13 @@ class CreateHook(HookFields):
         default=None,
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
     )
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            'payload filter on the envelope, e.g. {"data.status": {"$in": ["shipped"]}}; an event it rejects is '
+            "not delivered (docs/delivery-controls.md)"
+        ),
+    )
 
 
 class UpdateHook(HookFields):
@@ -228,6 +240,13 @@ class UpdateHook(HookFields):
     description: Description | None = None
     headers: dict[str, str] | None = None
     payload_format: PayloadFormat | None = None
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            'payload filter on the envelope, e.g. {"data.status": {"$in": ["shipped"]}}; an event it rejects is '
+            "not delivered (docs/delivery-controls.md); null removes it"
+        ),
+    )
 
 
 class HookView(BaseModel):
@@ -240,6 +259,7 @@ class HookView(BaseModel):
     description: str | None = None
     headers: dict[str, str]
     payload_format: PayloadFormat
+    filter: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 

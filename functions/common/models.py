@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from functions.common import ids
 
@@ -126,6 +126,15 @@ class Hook(BaseModel):
     updated_at: datetime
     secrets: list[HookSecret] = Field(default_factory=list)
     failing_since: datetime | None = None
+    filter: dict[str, Any] | None = Field(default=None, description="payload filter (payload_filter.py)")
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_filter(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A hook without a filter stores no `filter` key: the option costs unfiltered hooks no item bytes."""
+        dumped = handler(self)
+        if dumped.get("filter", ...) is None:
+            del dumped["filter"]
+        return dumped
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""

@@ -34,12 +34,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from functions.common import payload_filter
 from functions.common.dal import dynamo
 from functions.common.dal.dynamo import Item, n, s
 from functions.common.dal.table import TableRepository
@@ -57,6 +59,7 @@ _FANOUT_ERROR = "fanout_error"
 
 
 GLOB_ROUTE = "*"
+ROUTE_FILTER = "filter"
 EVENT_SK = "EVENT"
 _TRANSACTION_LIMIT = 100
 EVENT_TYPE_CACHE_SECONDS = 5.0
@@ -81,19 +84,34 @@ def route_pk(tenant_id: str, event_type: str) -> str:
 
 
 def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
-    """The routing items of `hook`, by (pk, sk): none unless it is active."""
+    """The routing items of `hook`, by (pk, sk): none unless it is active. A hook's payload filter rides on
+    each of its routes, so fan-out evaluates it without reading the hook; unfiltered routes carry nothing."""
     if hook.status is not HookStatus.ACTIVE:
         return {}
+    extra: Item = {ROUTE_FILTER: s(payload_filter.canonical(hook.filter))} if hook.filter else {}
     items: dict[tuple[str, str], Item] = {}
     for entry in hook.on:
         if not is_glob(entry):
             pk = route_pk(hook.tenant_id, entry)
-            items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id)}
+            items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), **extra}
     globs = sorted(entry for entry in hook.on if is_glob(entry))
     if globs:
         pk = route_pk(hook.tenant_id, GLOB_ROUTE)
-        items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), "globs": {"SS": globs}}
+        items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), "globs": {"SS": globs}, **extra}
     return items
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """One hook an event type routes to, with the hook's payload filter when it has one."""
+
+    hook_id: str
+    filter: payload_filter.Filter | None = None
+
+    @classmethod
+    def of(cls, item: Item) -> RouteTarget:
+        stored = item.get(ROUTE_FILTER, {}).get("S")
+        return cls(item["sk"]["S"], json.loads(stored) if stored else None)
 
 
 def token_lookup_pk(token_hash: str) -> str:
@@ -433,19 +451,22 @@ class SubscriptionsRepository(TableRepository):
         return _parse_hooks(items, on_unreadable), dynamo.encode_cursor(last)
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
-        """Ids of the tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the
-        glob routes that match. Hooks listening to other exact types are never read."""
+        """Ids of the tenant's active hooks whose `on` matches `event_type` (payload filters not applied)."""
+        return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
+
+    def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
+        """The tenant's active hooks whose `on` matches `event_type`, by hook id, with their payload filters:
+        the exact-type routes plus the glob routes that match. Hooks listening to other exact types are
+        never read."""
         exact = dynamo.query_all(
             self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, event_type))}
         )
         globs = dynamo.query_all(
             self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, GLOB_ROUTE))}
         )
-        matched = {item["sk"]["S"] for item in exact}
-        matched.update(
-            item["sk"]["S"] for item in globs if any(entry_matches(g, event_type) for g in item["globs"]["SS"])
-        )
-        return sorted(matched)
+        matched = [*exact, *(item for item in globs if any(entry_matches(g, event_type) for g in item["globs"]["SS"]))]
+        targets = {item["sk"]["S"]: RouteTarget.of(item) for item in matched}
+        return [targets[hook_id] for hook_id in sorted(targets)]
 
     def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
         """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.
