@@ -87,6 +87,8 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["description"] = args.description
     if headers := headers_argument(args.header):
         body["headers"] = headers
+    if args.filter:
+        body["filter"] = json_argument(args.filter)
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
     if not args.json:
@@ -125,8 +127,13 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
         }.items()
         if value is not None
     }
+    if args.filter or args.no_filter:
+        body["filter"] = json_argument(args.filter) if args.filter else None
     if not body:
-        raise UsageError("nothing to update: give at least one of --name --url --on --format --description --header")
+        raise UsageError(
+            "nothing to update: give at least one of --name --url --on --format --description --header --filter "
+            "--no-filter"
+        )
     _patch(client, args, body)
 
 

@@ -18,6 +18,7 @@ from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 
 Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
+FILTER_HELP = 'payload filter (JSON, or @file), e.g. \'{"data.status": {"$in": ["shipped"]}}\''
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--paused", action="store_true")
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
+    register.add_argument("--filter", help=FILTER_HELP)
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -50,6 +52,9 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     update.add_argument("--header", action="append", metavar="NAME=VALUE", help="replaces all custom headers")
     update.add_argument("--format", choices=("envelope", "data"))
     update.add_argument("--description")
+    hook_filter = update.add_mutually_exclusive_group()
+    hook_filter.add_argument("--filter", help=FILTER_HELP)
+    hook_filter.add_argument("--no-filter", action="store_true", help="remove the payload filter")
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")
