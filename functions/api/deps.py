@@ -11,6 +11,7 @@ from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.recoveries import RecoveriesRepository
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery import DeliverDeps
@@ -25,6 +26,7 @@ class ApiDeps:
     subscriptions: SubscriptionsRepository
     executions: ExecutionsRepository
     portal_sessions: PortalSessionsRepository
+    recoveries: RecoveriesRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
@@ -43,6 +45,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         subscriptions=subscriptions,
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         portal_sessions=PortalSessionsRepository(settings.subscriptions_table),
+        recoveries=RecoveriesRepository(settings.subscriptions_table),
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=QueueClient(settings.deliveries_queue_url),
         admin_secret=AdminSecret(settings.admin_secret_arn),

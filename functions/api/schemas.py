@@ -16,6 +16,9 @@ from functions.common.models import (
     ExecutionStatus,
     HookStatus,
     PayloadFormat,
+    Recovery,
+    RecoveryKind,
+    RecoveryStatus,
     Scope,
 )
 
@@ -336,6 +339,7 @@ class ExecutionView(BaseModel):
     duration_ms: int | None
     error: str | None
     failure_class: str | None = None
+    recovery_id: str | None = Field(default=None, description="set on attempts sent by a recovery or bulk replay")
     next_attempt_at: datetime | None
     created_at: datetime
 
@@ -352,6 +356,39 @@ class ExecutionDetail(ExecutionView):
     response_headers_truncated: bool = Field(
         default=False, description="True when headers past the 8 KiB cap were dropped (docs/limits.md)."
     )
+
+
+# --- recoveries and bulk replays ------------------------------------------------------------
+class RecoverDeliveries(Strict):
+    since: datetime = Field(description="RFC 3339: events published at or after this")
+    until: datetime | None = Field(default=None, description="RFC 3339: events published before this (default: now)")
+
+
+class ReplayEvents(RecoverDeliveries):
+    event_type: Annotated[str, StringConstraints(pattern=ON_ENTRY_PATTERN.pattern)] = Field(
+        description="an event type or a glob (`order.*`, `*`)"
+    )
+
+
+class RecoveryView(BaseModel):
+    id: str
+    hook_id: str
+    kind: RecoveryKind
+    since: datetime
+    until: datetime
+    event_type: str | None = None
+    status: RecoveryStatus
+    scanned: int = Field(description="executions read so far")
+    found: int = Field(description="deliveries that matched so far")
+    queued: int = Field(description="deliveries re-sent so far (their executions carry this recovery_id)")
+    pages: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+    @classmethod
+    def of(cls, recovery: Recovery) -> RecoveryView:
+        return cls.model_validate(recovery.model_dump(exclude={"tenant_id", "cursor", "advanced_by"}))
 
 
 # --- customer portal --------------------------------------------------------------------------

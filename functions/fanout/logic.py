@@ -13,6 +13,7 @@ from functions.common.ingest import Submission, ingest
 from functions.common.models import DeliveryMessage, Event, EventMessage
 from functions.common.observability import logger
 from functions.common.payload_filter import matches
+from functions.common.recovery import RecoveryDeps, work_page
 from functions.common.timeutil import iso
 
 
@@ -21,6 +22,7 @@ class FanoutDeps:
     subscriptions: SubscriptionsRepository
     deliveries: QueueClient
     event_retention_days: int
+    recovery: RecoveryDeps | None = None  # recoveries and bulk replays (functions/fanout/recovery.py)
 
 
 @dataclass
@@ -89,6 +91,17 @@ def resolve_event(
         logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event_id})
         return None
     return event
+
+
+def handle_message(
+    message: EventMessage, deps: FanoutDeps, routes: Routes, now: datetime, raw_data: str | None, message_id: str
+) -> int:
+    """An events-queue message: an event to fan out, or a page of a recovery to work. Returns deliveries queued."""
+    if message.recovery is None:
+        return fan_out(message, deps, routes, now, raw_data, message_id)
+    if deps.recovery is None:
+        raise PermanentMessageError("this function does not work recoveries", field="recovery")
+    return work_page(message.tenant_id, message.recovery, message_id, deps.recovery, now)
 
 
 def fan_out(

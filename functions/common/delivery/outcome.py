@@ -72,6 +72,7 @@ class AttemptContext:
     attempt: int
     manual: bool = False
     test: bool = False
+    recovery_id: str | None = None  # sent by a recovery or bulk replay (a manual attempt)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def record_attempt(
         status=status,
         manual=context.manual,
         test=context.test,
+        recovery_id=context.recovery_id,
         response_status=result.status,
         response_headers=result.headers,
         response_headers_truncated=result.headers_truncated,
