@@ -78,6 +78,27 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     retry = _command(hooks.add_parser("retry", help="deliver an execution's event again now"), c.hooks_retry)
     retry.add_argument("execution_id")
     retry.add_argument("--hook", help="the hook (found automatically when left out)")
+    _recoveries(hooks)
+
+
+def _recoveries(hooks: Any) -> None:
+    since_help = "RFC 3339 time, or how long ago (24h, 7d)"
+    recover = _command(
+        hooks.add_parser("recover", help="re-send every failed delivery to a hook since a time"), c.hooks_recover
+    )
+    replay = _command(
+        hooks.add_parser("replay", help="re-send every event of a type in a time range to a hook"), c.hooks_replay
+    )
+    replay.add_argument("--type", required=True, help="event type or glob (order.*)")
+    for parser in (recover, replay):
+        parser.add_argument("hook_id")
+        parser.add_argument("--since", required=True, help=since_help)
+        parser.add_argument("--until", help=f"{since_help}; default now")
+        parser.add_argument("--wait", action="store_true", help="wait until it is done, then print it")
+        parser.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    recovery = _command(hooks.add_parser("recovery", help="progress of a recover or replay"), c.hooks_recovery)
+    recovery.add_argument("hook_id")
+    recovery.add_argument("recovery_id")
 
 
 def _events(sub: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hookwire.cli.main import main
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
-from hookwire.receiver import Receiver
+from hookwire.receiver import Answer, Receiver
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +61,35 @@ def test_a_filter_set_with_the_cli_lets_only_matching_events_through(hookwire, t
         state = tenant_client.call("GET", f"/events/{cancelled['id']}")
         assert [delivery["hook_id"] for delivery in state["deliveries"]] == [plain["id"]]
         assert hookwire("hooks", "update", hook["id"], "--no-filter")["filter"] is None
+
+
+def test_abort_stops_retries_then_recover_with_the_cli_resends_it(hookwire, tenant_client) -> None:
+    # Given a receiver that answers 503 with Webhook-Delivery: abort until it is fixed
+    fixed = {"now": False}
+
+    def answer(_delivery, _count: int) -> Answer:
+        return Answer() if fixed["now"] else Answer(status=503, headers={"Webhook-Delivery": "abort"})
+
+    with Receiver(answer) as receiver:
+        hook = hookwire("hooks", "register", "--name", "down", "--url", receiver.url, "--on", "lead.created")
+        event = tenant_client.call("POST", "/events", {"type": "lead.created", "data": {"n": 1}})
+        # When the event is delivered once, the receiver asks to abort: it ends failed with no retry
+        receiver.wait_for(1)
+        state = _until(lambda: _state_if_settled(tenant_client, event["id"]))
+        assert state["state"] == "failed" and "asked to abort" in state["last_error"]
+        # And once the receiver is fixed, `hooks recover --since 1h --wait` re-sends it, once
+        fixed["now"] = True
+        recovery = hookwire("hooks", "recover", hook["id"], "--since", "1h", "--wait", "--interval", "0.1")
+        assert recovery["status"] == "done" and (recovery["found"], recovery["queued"]) == (1, 1)
+        assert [d.headers["webhook-id"] for d in receiver.wait_for(2)] == [event["id"]] * 2
+        assert _until(lambda: _state_if_settled(tenant_client, event["id"], "succeeded"))
+        assert hookwire("hooks", "recovery", hook["id"], recovery["id"])["queued"] == 1
+        # And a bulk replay of the type re-sends it once more
+        replay = hookwire("hooks", "replay", hook["id"], "--type", "lead.*", "--since", "1h", "--wait")
+        assert replay["kind"] == "replay" and replay["queued"] == 1
+        assert len(receiver.wait_for(3)) == 3
+
+
+def _state_if_settled(client: HookwireClient, event_id: str, state: str = "failed") -> dict[str, Any] | None:
+    deliveries = client.call("GET", f"/events/{event_id}")["deliveries"]
+    return deliveries[0] if deliveries and deliveries[0]["state"] == state else None
