@@ -3,6 +3,7 @@ look like to pass (type-strict, missing paths fail all but `$exists: false`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -150,3 +151,53 @@ def test_a_string_and_a_number_never_compare(value: Any, operand: Any) -> None:
     envelope = {"data": {"v": value}}
     for operator in ("$gt", "$gte", "$lt", "$lte", "$eq"):
         assert not matches({"data.v": {operator: operand}}, envelope)
+
+
+def test_a_hook_without_a_filter_stores_no_filter_key() -> None:
+    # Given a hook without a filter and one with, When they are serialised for storage
+    from datetime import UTC, datetime
+
+    from functions.common.models import Hook
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    plain = Hook(id="h", tenant_id="t", name="n", url="https://x", on=["*"], created_at=now, updated_at=now)
+    filtered = plain.model_copy(update={"filter": {"type": "x"}})
+    # Then only the filtered one carries the key (an unused option costs no item bytes), and both read back
+    assert "filter" not in json.loads(plain.model_dump_json())
+    assert Hook.model_validate_json(filtered.model_dump_json()).filter == {"type": "x"}
+    assert Hook.model_validate_json(plain.model_dump_json()).filter is None
+
+
+def test_fan_out_skips_hooks_whose_filter_rejects_the_event_and_records_only_the_others() -> None:
+    # Given two active hooks on the type, one filtered to shipped orders
+    from datetime import UTC, datetime
+
+    from functions.common.models import Event, EventMessage, Hook
+    from functions.fanout.logic import FanoutDeps, Routes, fan_out
+    from tests.support.fakes import FakeQueue, FakeSubscriptions
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def hook(hook_id: str, **fields: Any) -> Hook:
+        return Hook(
+            id=hook_id,
+            tenant_id="t",
+            name="n",
+            url="https://x",
+            on=["order.*"],
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+
+    event = Event(id="e1", tenant_id="t", type="order.updated", data='{"status": "cancelled"}', created_at=now)
+    subscriptions = FakeSubscriptions(
+        hooks={"t": [hook("plain"), hook("shipped", filter={"data.status": "shipped"})]}, events={("t", "e1"): event}
+    )
+    queue = FakeQueue()
+    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+    # When a cancelled order is fanned out
+    queued = fan_out(EventMessage(tenant_id="t", id="e1"), deps, Routes(subscriptions), now)  # type: ignore[arg-type]
+    # Then only the unfiltered hook gets a delivery, and only it is recorded on the event
+    assert queued == 1 and [json.loads(m.body)["hook_id"] for m in queue.sent] == ["plain"]
+    assert subscriptions.events[("t", "e1")].fanout_hooks == ["plain"]
