@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from standardwebhooks import Webhook
 
 from functions.common.dal.clients import aws
@@ -100,8 +101,9 @@ def test_redirects_are_not_followed(api, tenant, pipeline, make_receiver) -> Non
     assert "redirect not followed" in history[0]["error"] and history[-1]["status"] == "failed"
 
 
-def test_retry_after_delays_the_next_attempt(api, tenant, pipeline, make_receiver) -> None:
-    receiver = make_receiver(lambda _d, n: Answer(status=429, headers={"retry-after": "2"}) if n == 1 else Answer())
+@pytest.mark.parametrize("status", [429, 500])  # 429 and any 5xx (receiver back-pressure)
+def test_retry_after_delays_the_next_attempt(api, tenant, pipeline, make_receiver, status) -> None:
+    receiver = make_receiver(lambda _d, n: Answer(status=status, headers={"retry-after": "2"}) if n == 1 else Answer())
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
     publish(api, token, "lead.created", {})

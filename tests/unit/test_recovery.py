@@ -17,6 +17,7 @@ from functions.common.models import (
     ExecutionStatus,
     Recovery,
     RecoveryKind,
+    RecoveryPage,
     RecoveryStatus,
 )
 from functions.common.recovery import RecoveryDeps, page_message, work_page
@@ -135,8 +136,8 @@ def test_pages_split_between_events_so_each_event_is_decided_once_on_all_its_att
     assert done is not None and (done.scanned, done.found, done.queued, done.pages) == (90, 20, 20, pages)
 
 
-def test_a_duplicate_page_message_sends_nothing(monkeypatch) -> None:
-    # Given a recovery whose first page has been worked
+def first_page_worked(monkeypatch) -> tuple[RecoveryDeps, FakeQueue, FakeQueue, RecoveryPage]:
+    """Three failed events read two executions at a time: page 0 (message msg-1) decided the first only."""
     monkeypatch.setattr(worker, "QUERY_LIMIT", 2)
     executions = [failed_event(f"evt_{n}", T0 + timedelta(hours=n), 1)[0] for n in range(1, 4)]
     recovery = start()
@@ -144,6 +145,12 @@ def test_a_duplicate_page_message_sends_nothing(monkeypatch) -> None:
     first = EventMessage.model_validate_json(page_message(recovery).body).recovery
     assert first is not None
     work_page(TENANT, first, "msg-1", deps, STARTED)
+    return deps, deliveries, events, first
+
+
+def test_a_duplicate_page_message_sends_nothing(monkeypatch) -> None:
+    # Given a recovery whose first page has been worked
+    deps, deliveries, events, first = first_page_worked(monkeypatch)
     before = (len(deliveries.sent), len(events.sent))
     # When a second copy of that page's message (another SQS message id) arrives
     assert work_page(TENANT, first, "msg-1-copy", deps, STARTED) == 0
@@ -153,13 +160,7 @@ def test_a_duplicate_page_message_sends_nothing(monkeypatch) -> None:
 
 def test_a_redelivered_message_that_recorded_its_page_hands_on_without_sending_again(monkeypatch) -> None:
     # Given a page worked and recorded, whose hand-on was lost (the function stopped before sending it)
-    monkeypatch.setattr(worker, "QUERY_LIMIT", 1)
-    executions = [failed_event(f"evt_{n}", T0 + timedelta(hours=n), 1)[0] for n in range(1, 4)]
-    recovery = start()
-    deps, deliveries, events = world(executions, recovery)
-    first = EventMessage.model_validate_json(page_message(recovery).body).recovery
-    assert first is not None
-    work_page(TENANT, first, "msg-1", deps, STARTED)
+    deps, deliveries, events, first = first_page_worked(monkeypatch)
     events.sent.clear()
     sends = len(deliveries.sent)
     # When SQS delivers the same message again

@@ -134,9 +134,7 @@ def retry(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) 
     summary="Re-send every delivery to this hook that ended failed, of events published since a time",
 )
 def recover(hook_id: IdPath, body: RecoverDeliveries, tenant_id: TenantParam = None) -> Response[RecoveryView]:
-    d = deps()
-    scope = tenant(router.context, tenant_id)
-    return reply(202, recoveries.start(scope, hook_id, body, d.subscriptions, d.recoveries, d.events_queue, now()))
+    return _start_recovery(hook_id, body, tenant_id)
 
 
 @router.post(
@@ -144,6 +142,12 @@ def recover(hook_id: IdPath, body: RecoverDeliveries, tenant_id: TenantParam = N
     summary="Re-send every event of a type (or glob) published in a range that went to this hook",
 )
 def replay(hook_id: IdPath, body: ReplayEvents, tenant_id: TenantParam = None) -> Response[RecoveryView]:
+    return _start_recovery(hook_id, body, tenant_id)
+
+
+def _start_recovery(
+    hook_id: str, body: RecoverDeliveries | ReplayEvents, tenant_id: str | None
+) -> Response[RecoveryView]:
     d = deps()
     scope = tenant(router.context, tenant_id)
     return reply(202, recoveries.start(scope, hook_id, body, d.subscriptions, d.recoveries, d.events_queue, now()))
