@@ -161,7 +161,10 @@ def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_
     # When fanout takes the batch
     with (
         patch.object(
-            SubscriptionsRepository, "route", autospec=True, side_effect=SubscriptionsRepository.route
+            SubscriptionsRepository,
+            "route_targets",
+            autospec=True,
+            side_effect=SubscriptionsRepository.route_targets,
         ) as route,
         patch.object(SubscriptionsRepository, "list_hooks", autospec=True) as list_hooks,
     ):
