@@ -3,7 +3,7 @@ the place inside the filter; an event a hook's filter rejects reaches nothing, w
 a hook without a filter stores nothing extra."""
 
 from functions.common.dal.clients import aws
-from functions.common.dal.subscriptions import GLOB_ROUTE, ROUTE_FILTER, route_pk
+from functions.common.dal.hooks import GLOB_ROUTE, ROUTE_FILTER, route_partition
 from hookwire.receiver import always
 from tests.conftest import create_hook, publish
 
@@ -14,7 +14,7 @@ def _route_items(aws_env, tenant_id: str) -> list[dict]:
     response = aws.get("dynamodb").query(
         TableName=aws_env.subscriptions_table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": route_pk(tenant_id, GLOB_ROUTE)}},
+        ExpressionAttributeValues={":pk": {"S": route_partition(tenant_id, GLOB_ROUTE)}},
     )
     return response["Items"]
 

@@ -195,7 +195,14 @@ def test_fan_out_skips_hooks_whose_filter_rejects_the_event_and_records_only_the
         hooks={"t": [hook("plain"), hook("shipped", filter={"data.status": "shipped"})]}, events={("t", "e1"): event}
     )
     queue = FakeQueue()
-    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+    deps = FanoutDeps(
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
+        deliveries=queue,  # type: ignore[arg-type]
+        event_retention_days=1,
+    )
     # When a cancelled order is fanned out
     queued = fan_out(EventMessage(tenant_id="t", id="e1"), deps, Routes(subscriptions), now)  # type: ignore[arg-type]
     # Then only the unfiltered hook gets a delivery, and only it is recorded on the event

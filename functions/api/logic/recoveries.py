@@ -10,7 +10,7 @@ from functions.api.schemas import RecoverDeliveries, RecoveryView, ReplayEvents
 from functions.common import ids
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.recoveries import RecoveriesRepository
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.delivery.ports import HookStore
 from functions.common.errors import NotFound, ValidationFailed
 from functions.common.models import Recovery, RecoveryKind, RecoveryStatus
 from functions.common.recovery import page_message
@@ -42,14 +42,14 @@ def start(
     tenant_id: str,
     hook_id: str,
     body: RecoverDeliveries | ReplayEvents,
-    subscriptions: SubscriptionsRepository,
+    hooks: HookStore,
     recoveries: RecoveriesRepository,
     events_queue: QueueClient,
     now: datetime,
 ) -> RecoveryView:
     """Start a recovery (a RecoverDeliveries body) or a bulk replay (a ReplayEvents body). The same request
     again finds the same recovery, running or done, and sends nothing a second time."""
-    get_hook(tenant_id, hook_id, subscriptions)
+    get_hook(tenant_id, hook_id, hooks)
     since, until = _range(body, now)
     kind, event_type = (
         (RecoveryKind.REPLAY, body.event_type) if isinstance(body, ReplayEvents) else (RecoveryKind.RECOVER, None)
@@ -81,10 +81,10 @@ def get(
     tenant_id: str,
     hook_id: str,
     recovery_id: str,
-    subscriptions: SubscriptionsRepository,
+    hooks: HookStore,
     recoveries: RecoveriesRepository,
 ) -> RecoveryView:
-    get_hook(tenant_id, hook_id, subscriptions)
+    get_hook(tenant_id, hook_id, hooks)
     recovery = recoveries.get(tenant_id, hook_id, recovery_id)
     if recovery is None:
         raise NotFound(f"recovery {recovery_id} not found", field="recovery_id")
