@@ -14,6 +14,7 @@ from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.recoveries import RecoveriesRepository
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.tenants import TenantsRepository
 from functions.common.dal.tokens import TokensRepository
@@ -33,6 +34,7 @@ class ApiDeps:
     events: EventsRepository
     executions: ExecutionsRepository
     portal_sessions: PortalSessionsRepository
+    recoveries: RecoveriesRepository
     events_queue: QueueClient
     deliveries_queue: QueueClient
     admin_secret: AdminSecret
@@ -56,6 +58,7 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
         events=EventsRepository(table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         portal_sessions=PortalSessionsRepository(table),
+        recoveries=RecoveriesRepository(table),
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=QueueClient(settings.deliveries_queue_url),
         admin_secret=AdminSecret(settings.admin_secret_arn),

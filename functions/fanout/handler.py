@@ -19,27 +19,37 @@ from pydantic import ValidationError
 from functions.common import metric_names as names
 from functions.common.dal.event_types import EventTypesRepository
 from functions.common.dal.events import EventsRepository
+from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.recoveries import RecoveriesRepository
 from functions.common.dal.tenants import TenantsRepository
 from functions.common.errors import EventRejected
 from functions.common.models import EventMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.rawjson import raw_member
+from functions.common.recovery import RecoveryDeps
 from functions.common.settings import fanout_settings
 from functions.common.timeutil import utcnow
-from functions.fanout.logic import FanoutDeps, Routes, fan_out
+from functions.fanout.logic import FanoutDeps, Routes, handle_message
 
 
 def build_deps() -> FanoutDeps:
     settings = fanout_settings()
+    deliveries = QueueClient(settings.deliveries_queue_url)
     return FanoutDeps(
         tenants=TenantsRepository(settings.subscriptions_table),
         event_types=EventTypesRepository(settings.subscriptions_table),
         events=EventsRepository(settings.subscriptions_table),
         hooks=HooksRepository(settings.subscriptions_table),
-        deliveries=QueueClient(settings.deliveries_queue_url),
+        deliveries=deliveries,
         event_retention_days=settings.event_retention_days,
+        recovery=RecoveryDeps(
+            recoveries=RecoveriesRepository(settings.subscriptions_table),
+            executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+            deliveries=deliveries,
+            events=QueueClient(settings.events_queue_url),
+        ),
     )
 
 
@@ -64,7 +74,7 @@ def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
     def handle(record: SQSRecord) -> None:
         try:
             message = parse_message(record)
-            queued = fan_out(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
+            queued = handle_message(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
         except EventRejected as rejected:
             if record.attributes.approximate_receive_count == "1":
                 failures[names.EVENTS_REJECTED] += 1  # an event, not each of its receives

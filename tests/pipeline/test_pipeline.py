@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from standardwebhooks import Webhook
 
 from functions.common.dal.clients import aws
@@ -117,9 +118,10 @@ def test_a_redirect_is_a_failed_attempt_never_followed(api, tenant, pipeline, ma
     assert "redirect not followed" in history[0]["error"] and history[-1]["status"] == "failed"
 
 
-def test_a_429_retry_after_delays_the_next_attempt(api, tenant, pipeline, make_receiver) -> None:
-    # Given a receiver that first answers 429 with Retry-After: 2
-    receiver = make_receiver(lambda _d, n: Answer(status=429, headers={"retry-after": "2"}) if n == 1 else Answer())
+@pytest.mark.parametrize("status", [429, 500])  # 429 and any 5xx (receiver back-pressure)
+def test_a_retry_after_on_429_or_5xx_delays_the_next_attempt(api, tenant, pipeline, make_receiver, status) -> None:
+    # Given a receiver that first answers 429 or 500 with Retry-After: 2
+    receiver = make_receiver(lambda _d, n: Answer(status=status, headers={"retry-after": "2"}) if n == 1 else Answer())
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
     # When an event is delivered
@@ -184,7 +186,9 @@ def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_
         publish(api, token, "lead.created", {"n": index})
     # When fanout takes the batch
     with (
-        patch.object(HooksRepository, "route", autospec=True, side_effect=HooksRepository.route) as route,
+        patch.object(
+            HooksRepository, "route_targets", autospec=True, side_effect=HooksRepository.route_targets
+        ) as route,
         patch.object(HooksRepository, "list_hooks", autospec=True) as list_hooks,
     ):
         pipeline.fanout.poll_once(0)

@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from functions.common.dal.hooks import RouteTarget
 from functions.common.dal.queues import OutgoingMessage
 from functions.common.delivery import DeliverDeps
 from functions.common.http_client import HttpResult
@@ -197,5 +198,10 @@ class FakeSubscriptions:
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
         """The routing index: ids of the tenant's active hooks whose `on` matches."""
+        return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
+
+    def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
+        """The routing index with each hook's payload filter, as the route items carry it."""
         hooks = self.hooks.get(tenant_id, [])
-        return sorted(h.id for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+        matched = (h for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+        return sorted((RouteTarget(h.id, h.filter) for h in matched), key=lambda target: target.hook_id)

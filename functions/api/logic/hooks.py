@@ -112,6 +112,7 @@ def create_hook(
         description=body.description,
         headers=body.headers,
         payload_format=payload_format,
+        filter=body.filter,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
@@ -143,7 +144,7 @@ def update_hook(
     if body.on is not None:
         _check_on(body.on, event_types)
     for field_name, value in changes.items():
-        if value is None and field_name not in ("description",):
+        if value is None and field_name not in ("description", "filter"):
             raise ValidationFailed(f"{field_name} can't be null", field=field_name)
 
     def apply(hook: Hook) -> Hook:
