@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common import validation
+from functions.common import contract, validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
@@ -188,6 +188,16 @@ def _check_on(entries: list[str]) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
+RateLimit = Annotated[
+    int,
+    Field(
+        ge=contract.RATE_LIMIT_MIN_PER_SECOND,
+        le=contract.RATE_LIMIT_MAX_PER_SECOND,
+        description="at most this many deliveries to the hook per second; the excess waits (null: no limit)",
+    ),
+]
+
+
 class HookFields(Strict):
     """Fields shared by create and update; `on` accepts one string or a list."""
 
@@ -218,6 +228,7 @@ class CreateHook(HookFields):
         default=None,
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
     )
+    rate_limit_per_second: RateLimit | None = None
 
 
 class UpdateHook(HookFields):
@@ -228,6 +239,7 @@ class UpdateHook(HookFields):
     description: Description | None = None
     headers: dict[str, str] | None = None
     payload_format: PayloadFormat | None = None
+    rate_limit_per_second: RateLimit | None = None
 
 
 class HookView(BaseModel):
@@ -240,6 +252,7 @@ class HookView(BaseModel):
     description: str | None = None
     headers: dict[str, str]
     payload_format: PayloadFormat
+    rate_limit_per_second: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -12,6 +12,10 @@ VERSION = "0.1.0"
 SERVICE_NAME = "hookwire"
 METRICS_NAMESPACE = "Hookwire"
 USER_AGENT = f"Hookwire/{VERSION}"
+# A hook's `rate_limit_per_second` range. The top stays within DynamoDB's 1,000 writes/s per key, so even
+# one counter update per delivery never throttles on the hook's counter item.
+RATE_LIMIT_MIN_PER_SECOND = 1
+RATE_LIMIT_MAX_PER_SECOND = 1000
 
 
 class Env:

@@ -126,6 +126,9 @@ class Hook(BaseModel):
     updated_at: datetime
     secrets: list[HookSecret] = Field(default_factory=list)
     failing_since: datetime | None = None
+    rate_limit_per_second: int | None = Field(
+        default=None, description="at most this many deliveries per clock second (None: no limit)"
+    )
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""

@@ -33,6 +33,7 @@ from functions.common.delivery.ports import DeliveryStore
 from functions.common.errors import DependencyFailure
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookStatus
 from functions.common.observability import in_current_trace, logger
+from functions.deliver.rate_limit import seconds_to_wait
 from functions.deliver.settlement import settle_manual_successes, superseded_by_manual_retry
 
 # Kept free at the end of the budget to record the executions and schedule the next attempts.
@@ -61,6 +62,7 @@ class BatchReport:
     hooks_disabled: int = 0
     item_errors: int = 0
     retries_cancelled: int = 0  # automatic retries dropped: a manual retry had delivered the event
+    rate_limited: int = 0  # put back to wait for their hook's rate limit (not attempts)
     outcomes: list[AttemptOutcome] = field(default_factory=list)
     lags_ms: list[int] = field(default_factory=list)  # event published -> first attempt
     redeliver: set[str] = field(default_factory=set)  # message ids whose outcome could not be recorded
@@ -99,7 +101,7 @@ def deliver_batch(
     deliveries = [_Delivery(queued) for queued in batch]
     due = _hop_early(deliveries, now, report)
     _load(due, deps, now, report)
-    sendable = _sort_out(due, now, report)
+    sendable = _within_rate_limits(_sort_out(due, now, report), deps, now, report)
     _send_all(sendable, deps, now, deadline, report)
     hook_changes = _conclude(sendable, deps, now, report)
     # Record first, then schedule: a crash between the two redelivers the message (same webhook-id), it
@@ -208,6 +210,23 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
         else:
             sendable.append(delivery)
     return sendable
+
+
+def _within_rate_limits(
+    sendable: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchReport
+) -> list[_Delivery]:
+    """Deliveries over their hook's rate limit go back on the queue unchanged (same attempt number),
+    delayed until their turn; they are not attempts and leave no execution."""
+    waits = seconds_to_wait([d.hook for d in sendable if d.hook], deps.rate_counter, now)
+    ready: list[_Delivery] = []
+    for delivery, wait in zip(sendable, waits, strict=True):
+        if wait == 0:
+            ready.append(delivery)
+            continue
+        delay = min(wait, contract.SQS_MAX_DELAY_SECONDS)
+        delivery.follow_up = OutgoingMessage(body=delivery.message.model_dump_json(), delay_seconds=delay)
+        report.rate_limited += 1
+    return ready
 
 
 def _skip_execution(message: DeliveryMessage, hook: Hook, event: Event, now: datetime) -> Execution:

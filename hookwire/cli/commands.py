@@ -60,6 +60,19 @@ def headers_argument(pairs: list[str] | None) -> dict[str, str] | None:
     return headers
 
 
+RATE_LIMIT_OFF = "off"
+
+
+def rate_limit_argument(text: str) -> int | None:
+    """`--rate-limit`: deliveries per second, or `off` (no limit). The API checks the range."""
+    if text == RATE_LIMIT_OFF:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise UsageError(f"--rate-limit takes a whole number of deliveries per second or {RATE_LIMIT_OFF}") from exc
+
+
 def grace_seconds(text: str) -> int:
     try:
         return int(parse_duration(text))
@@ -87,6 +100,8 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["description"] = args.description
     if headers := headers_argument(args.header):
         body["headers"] = headers
+    if args.rate_limit is not None:
+        body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
     if not args.json:
@@ -125,8 +140,12 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
         }.items()
         if value is not None
     }
+    if args.rate_limit is not None:
+        body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
     if not body:
-        raise UsageError("nothing to update: give at least one of --name --url --on --format --description --header")
+        raise UsageError(
+            "nothing to update: give at least one of --name --url --on --format --description --header --rate-limit"
+        )
     _patch(client, args, body)
 
 

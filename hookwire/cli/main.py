@@ -35,6 +35,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--paused", action="store_true")
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
+    register.add_argument("--rate-limit", metavar="PER_SECOND", help="at most this many deliveries per second")
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -50,6 +51,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     update.add_argument("--header", action="append", metavar="NAME=VALUE", help="replaces all custom headers")
     update.add_argument("--format", choices=("envelope", "data"))
     update.add_argument("--description")
+    update.add_argument("--rate-limit", metavar="PER_SECOND|off", help="deliveries per second, or off")
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from functions.common.dal.queues import OutgoingMessage
 from functions.common.delivery import DeliverDeps
+from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
 from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Tenant
@@ -85,6 +86,24 @@ class FakeQueue:
         return unsent
 
 
+@dataclass
+class FakeRateCounter:
+    """Per-hook, per-second counters in memory; `updates` counts the requests the real one would make."""
+
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    updates: int = 0
+    unavailable: bool = False
+
+    def take(self, hook_id: str, wanted: int, now: datetime) -> int:
+        self.updates += 1
+        if self.unavailable:
+            raise DependencyFailure("UpdateItem failed: ProvisionedThroughputExceededException")
+        key = (hook_id, int(now.timestamp()))
+        before = self.counts.get(key, 0)
+        self.counts[key] = before + wanted
+        return before
+
+
 class PlainSecrets:
     """The 'ciphertext' is the secret itself."""
 
@@ -128,6 +147,7 @@ def fake_deps(
     http: object | None = None,
     executions: FakeExecutions | None = None,
     queue: FakeQueue | None = None,
+    rate_counter: FakeRateCounter | None = None,
     clock: Callable[[], float] | None = None,
     timeout_seconds: float = 1.0,
     concurrency: int = 10,
@@ -138,6 +158,7 @@ def fake_deps(
         subscriptions=store or FakeStore(),
         executions=executions or FakeExecutions(),
         deliveries=queue or FakeQueue(),
+        rate_counter=rate_counter or FakeRateCounter(),
         http=http or ScriptedSender(),  # type: ignore[arg-type]
         secret_box=PlainSecrets(),
         schedule=RetrySchedule.parse(schedule, jitter=0),

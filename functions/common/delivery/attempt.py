@@ -11,7 +11,14 @@ from datetime import datetime
 
 from functions.common.dal.secret_box import encryption_context
 from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, DeliveryKey, record_attempt
-from functions.common.delivery.ports import DeliveryStore, ExecutionLog, HttpSender, QueuePublisher, SecretOpener
+from functions.common.delivery.ports import (
+    DeliveryStore,
+    ExecutionLog,
+    HttpSender,
+    QueuePublisher,
+    RateCounter,
+    SecretOpener,
+)
 from functions.common.delivery.request import OutgoingRequest, build_request
 from functions.common.http_client import HttpResult
 from functions.common.models import Event, Hook
@@ -26,6 +33,7 @@ class DeliverDeps:
     subscriptions: DeliveryStore
     executions: ExecutionLog
     deliveries: QueuePublisher
+    rate_counter: RateCounter  # touched only for hooks with a rate limit
     http: HttpSender
     secret_box: SecretOpener
     schedule: RetrySchedule

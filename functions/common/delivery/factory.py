@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.rate_limits import RateLimitRepository
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery.attempt import DeliverDeps
@@ -44,6 +45,7 @@ def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
         subscriptions=SubscriptionsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         deliveries=QueueClient(settings.deliveries_queue_url),
+        rate_counter=RateLimitRepository(settings.subscriptions_table),
         http=shared_http_client(settings.allow_http, settings.allowed_cidrs, concurrency),
         secret_box=shared_secret_box(settings.kms_key_id),
         schedule=settings.schedule(),
