@@ -96,12 +96,15 @@ class _Delivery:
 def deliver_batch(
     batch: Sequence[QueuedDelivery], deps: DeliverDeps, now: datetime, budget_seconds: float | None = None
 ) -> BatchReport:
-    deadline = deps.clock() + budget_seconds - RECORDING_MARGIN_SECONDS if budget_seconds is not None else inf
+    started = deps.clock()
+    deadline = started + budget_seconds - RECORDING_MARGIN_SECONDS if budget_seconds is not None else inf
     report = BatchReport()
     deliveries = [_Delivery(queued) for queued in batch]
     due = _hop_early(deliveries, now, report)
     _load(due, deps, now, report)
-    sendable = _within_rate_limits(_sort_out(due, now, report), deps, now, report)
+    # Slots are counted in the second the attempts go out, after the reads above, not when the batch came.
+    sending_at = now + timedelta(seconds=deps.clock() - started)
+    sendable = _within_rate_limits(_sort_out(due, now, report), deps, sending_at, report)
     _send_all(sendable, deps, now, deadline, report)
     hook_changes = _conclude(sendable, deps, now, report)
     # Record first, then schedule: a crash between the two redelivers the message (same webhook-id), it

@@ -12,7 +12,15 @@ import pytest
 from functions.common.models import DeliveryMessage, Event, Hook, HookSecret
 from functions.deliver.logic import QueuedDelivery, deliver_batch
 from functions.deliver.rate_limit import COUNTER_UNAVAILABLE_WAIT_SECONDS, seconds_to_wait
-from tests.support.fakes import FakeExecutions, FakeQueue, FakeRateCounter, FakeStore, ScriptedSender, fake_deps
+from tests.support.fakes import (
+    FakeClock,
+    FakeExecutions,
+    FakeQueue,
+    FakeRateCounter,
+    FakeStore,
+    ScriptedSender,
+    fake_deps,
+)
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 TENANT = "ten_1"
@@ -120,3 +128,29 @@ def test_an_unreachable_counter_makes_the_limited_deliveries_wait_not_fail(execu
     assert report.rate_limited == 2
     assert {e.hook_id for e in executions.written} == {"hook_fast"}
     assert [m.delay_seconds for m in queue.sent] == [COUNTER_UNAVAILABLE_WAIT_SECONDS] * 2
+
+
+def test_slots_are_counted_in_the_second_the_attempts_go_out(executor) -> None:
+    # Given a batch that came at 12:00:00.0 and whose reads take 1.5 s (on an injected clock)
+    store, counter, clock = FakeStore(), FakeRateCounter(), FakeClock()
+    batch = _batch(store, 1, [_hook("hook_slow", 5)])
+    slow_store = _SlowReads(store, clock, seconds=1.5)
+    deps = fake_deps(executor, store=slow_store, rate_counter=counter, clock=clock)  # type: ignore[arg-type]
+    # When the batch is delivered
+    deliver_batch(batch, deps, NOW)
+    # Then its slot was taken in 12:00:01, the second it was sent in
+    assert list(counter.counts) == [("hook_slow", int(NOW.timestamp()) + 1)]
+
+
+class _SlowReads:
+    """The store, with batch reads that take `seconds` on the fake clock."""
+
+    def __init__(self, store: FakeStore, clock: FakeClock, seconds: float) -> None:
+        self._store, self._clock, self._seconds = store, clock, seconds
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def get_hooks(self, keys: object) -> object:
+        self._clock.advance(self._seconds)
+        return self._store.get_hooks(keys)  # type: ignore[arg-type]
