@@ -523,11 +523,20 @@ async function hookFormView(hookId) {
     h("option", { value: "data" }, "Data only (as published)"),
   );
   format.value = hook ? hook.payload_format : "envelope";
+  const rateLimit = h("input", {
+    type: "number",
+    name: "rate_limit_per_second",
+    min: 1,
+    max: 1000,
+    step: 1,
+    inputmode: "numeric",
+    value: hook && hook.rate_limit_per_second ? String(hook.rate_limit_per_second) : "",
+  });
   const headers = headerRows(hook ? hook.headers : {});
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, headers };
+  const fields = { name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, headers };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
@@ -536,6 +545,7 @@ async function hookFormView(hookId) {
     field("Description", description, "(optional)"),
     picker,
     field("Payload format", format),
+    field("Rate limit", rateLimit, "(deliveries per second; empty: no limit)"),
     headers,
     status,
     h("div", { class: "actions" }, save, h("a", { class: "button", href: cancelHref }, "Cancel")),
@@ -549,6 +559,7 @@ async function hookFormView(hookId) {
       description: description.value,
       on: picker.collect(),
       payload_format: format.value,
+      rate_limit_per_second: rateLimit.value.trim() === "" ? null : Number(rateLimit.value),
       headers: headers.collect(),
     };
     const missing = !body.name ? name : !body.url ? url : null;
@@ -645,6 +656,7 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, h("div", { class: "chips" }, hook.on.map((t) => h("span", { class: "chip" }, t)))),
     h("dt", {}, "Payload format"),
     h("dd", {}, hook.payload_format),
+    hook.rate_limit_per_second ? [h("dt", {}, "Rate limit"), h("dd", {}, `${hook.rate_limit_per_second} per second`)] : null,
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
     h("dt", {}, "Created"),

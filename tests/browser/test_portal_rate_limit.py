@@ -1,0 +1,54 @@
+"""The portal's rate-limit control in a real headless Chromium against the local runtime."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import new_tenant, portal_link
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_a_rate_limit_set_in_the_form_is_shown_on_the_webhook_page_and_can_be_cleared(page, receiver, admin) -> None:
+    # Given a tenant with one webhook without a rate limit, signed in to its portal
+    tenant = new_tenant(admin, "Throttled")
+    hook = tenant.call("POST", "/hooks", {"name": "Orders", "url": f"{receiver.url}/rl", "on": ["order.*"]})
+    page.goto(portal_link(tenant))
+    page.get_by_role("link", name="Orders").click()
+    expect(page.get_by_text("per second")).to_have_count(0)
+
+    # When the customer sets a limit of 5 per second in the edit form
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Rate limit").fill("5")
+    page.get_by_role("button", name="Save").click()
+
+    # Then the webhook page shows it and the API has it
+    expect(page.get_by_text("5 per second")).to_be_visible()
+    assert tenant.call("GET", f"/hooks/{hook['id']}")["rate_limit_per_second"] == 5
+
+    # When the field is emptied and saved
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Rate limit")).to_have_value("5")
+    page.get_by_label("Rate limit").fill("")
+    page.get_by_role("button", name="Save").click()
+
+    # Then the limit is gone
+    expect(page.get_by_role("heading", name="Orders")).to_be_visible()
+    expect(page.get_by_text("per second")).to_have_count(0)
+    assert tenant.call("GET", f"/hooks/{hook['id']}")["rate_limit_per_second"] is None
+
+
+def test_an_out_of_range_rate_limit_is_refused_with_the_field_marked(page, receiver, admin) -> None:
+    # Given a signed-in tenant with one webhook
+    tenant = new_tenant(admin, "Too fast")
+    tenant.call("POST", "/hooks", {"name": "Fast", "url": f"{receiver.url}/fast", "on": ["order.*"]})
+    page.goto(portal_link(tenant))
+    page.get_by_role("link", name="Fast").click()
+    # When a limit above 1000 is saved
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Rate limit").fill("5000")
+    page.get_by_role("button", name="Save").click()
+    # Then the API's error shows and the field is marked invalid
+    expect(page.get_by_role("alert")).to_contain_text("rate_limit_per_second")
+    expect(page.get_by_label("Rate limit")).to_have_attribute("aria-invalid", "true")
