@@ -15,6 +15,7 @@ from functions.common.models import (
     Execution,
     ExecutionStatus,
     HookStatus,
+    Ordering,
     PayloadFormat,
     Scope,
 )
@@ -229,6 +230,9 @@ class CreateHook(HookFields):
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
     )
     rate_limit_per_second: RateLimit | None = None
+    ordering: Ordering = Field(
+        default=Ordering.NONE, description="fifo: events reach the hook in publish order, one at a time"
+    )
 
 
 class UpdateHook(HookFields):
@@ -240,6 +244,7 @@ class UpdateHook(HookFields):
     headers: dict[str, str] | None = None
     payload_format: PayloadFormat | None = None
     rate_limit_per_second: RateLimit | None = None
+    ordering: Ordering | None = None
 
 
 class HookView(BaseModel):
@@ -253,6 +258,7 @@ class HookView(BaseModel):
     headers: dict[str, str]
     payload_format: PayloadFormat
     rate_limit_per_second: int | None = None
+    ordering: Ordering = Ordering.NONE
     created_at: datetime
     updated_at: datetime
 

@@ -79,3 +79,11 @@ class EventRejected(PermanentMessageError):
     """An events-queue message whose event the ingest rules refuse; `field` names what is wrong."""
 
     code = "event_rejected"
+
+
+class MessageKept(HookwireError):
+    """Not a failure: a FIFO delivery message kept on its queue for its next attempt (reported to SQS as a
+    batch item failure, so the hook's later messages wait behind it)."""
+
+    status = 503
+    code = "message_kept"

@@ -96,6 +96,7 @@ class DeliverSettings(StorageSettings, DeliverySettings):
 
     kms_key_id: str
     deliveries_queue_url: str
+    ordered_deliveries_queue_url: str = ""
 
 
 class ApiSettings(DeliverSettings, PortalSettings):
@@ -108,6 +109,7 @@ class ApiSettings(DeliverSettings, PortalSettings):
 
 class FanoutSettings(StorageSettings):
     deliveries_queue_url: str
+    ordered_deliveries_queue_url: str
 
 
 class DeadLetterSettings(StorageSettings):
@@ -142,7 +144,12 @@ def api_settings() -> ApiSettings:
 
 @lru_cache(maxsize=1)
 def fanout_settings() -> FanoutSettings:
-    return FanoutSettings.model_validate(_env({**_STORAGE_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL}))
+    names = {
+        **_STORAGE_ENV,
+        "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "ordered_deliveries_queue_url": Env.ORDERED_DELIVERIES_QUEUE_URL,
+    }
+    return FanoutSettings.model_validate(_env(names))
 
 
 @lru_cache(maxsize=1)
@@ -151,6 +158,7 @@ def deliver_settings() -> DeliverSettings:
         **_STORAGE_ENV,
         **_DELIVERY_ENV,
         "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "ordered_deliveries_queue_url": Env.ORDERED_DELIVERIES_QUEUE_URL,
         "kms_key_id": Env.KMS_KEY_ID,
     }
     return DeliverSettings.model_validate(_env(names))

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from functions.common import metric_names as names
 from functions.common.delivery import DeliverDeps
 from functions.common.delivery.factory import delivery_deps
-from functions.common.errors import DependencyFailure, PermanentMessageError
+from functions.common.errors import DependencyFailure, MessageKept, PermanentMessageError
 from functions.common.models import DeliveryMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import deliver_settings
@@ -30,10 +30,16 @@ def build_deps() -> DeliverDeps:
     return delivery_deps(deliver_settings())
 
 
-def _parse(record: dict[str, Any]) -> DeliveryMessage:
+def _parse(record: dict[str, Any]) -> QueuedDelivery:
+    """A FIFO record's message is kept across attempts, so its attempt number is its receive count."""
     try:
-        return DeliveryMessage.model_validate_json(record["body"])
-    except (ValidationError, KeyError) as exc:
+        message = DeliveryMessage.model_validate_json(record["body"])
+        if not record.get("eventSourceARN", "").endswith(".fifo"):
+            return QueuedDelivery(record["messageId"], message)
+        attempt = int(record["attributes"]["ApproximateReceiveCount"])
+        ordered = message.model_copy(update={"attempt": attempt})
+        return QueuedDelivery(record["messageId"], ordered, ordered=True, receipt_handle=record["receiptHandle"])
+    except (ValidationError, KeyError, ValueError) as exc:
         raise PermanentMessageError(f"unparseable delivery message {record.get('messageId')}") from exc
 
 
@@ -68,7 +74,7 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
     batch: list[QueuedDelivery] = []
     for record in records:
         try:
-            batch.append(QueuedDelivery(record["messageId"], _parse(record)))
+            batch.append(_parse(record))
         except PermanentMessageError as exc:
             failures[record["messageId"]] = exc
     if batch:
@@ -77,6 +83,8 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
             _emit_metrics(report)
             unrecorded = DependencyFailure("the delivery's outcome could not be recorded or scheduled")
             failures.update(dict.fromkeys(report.redeliver, unrecorded))
+            kept = MessageKept("kept on the FIFO queue for its next attempt; the hook's later events wait")
+            failures.update(dict.fromkeys(report.held, kept))
         except Exception as exc:  # noqa: BLE001 - a bug outside the per-delivery guards: SQS retries the batch
             logger.exception("delivery batch failed; SQS will deliver it again")
             failures.update(dict.fromkeys((queued.message_id for queued in batch), exc))

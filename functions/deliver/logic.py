@@ -43,10 +43,15 @@ UNKNOWN_EVENT_TYPE = "unknown"
 
 @dataclass(frozen=True)
 class QueuedDelivery:
-    """A delivery message and the SQS message id it came in, so a failure can name that one message."""
+    """A delivery message and the SQS message id it came in, so a failure can name that one message.
+
+    `ordered`: it came from the FIFO queue (receipt handle given): what comes next for it (a retry, a wait)
+    keeps this message, held out of sight until due, so the hook's later events wait behind it."""
 
     message_id: str
     message: DeliveryMessage
+    ordered: bool = False
+    receipt_handle: str = ""
 
 
 @dataclass
@@ -66,6 +71,7 @@ class BatchReport:
     outcomes: list[AttemptOutcome] = field(default_factory=list)
     lags_ms: list[int] = field(default_factory=list)  # event published -> first attempt
     redeliver: set[str] = field(default_factory=set)  # message ids whose outcome could not be recorded
+    held: set[str] = field(default_factory=set)  # FIFO message ids kept for their next attempt
 
 
 @dataclass
@@ -110,7 +116,7 @@ def deliver_batch(
     # Record first, then schedule: a crash between the two redelivers the message (same webhook-id), it
     # never loses an attempt.
     _record(deliveries, deps, report)
-    _schedule(deliveries, deps, report)
+    _schedule(deliveries, deps, now, report)
     settle_manual_successes(report.outcomes, deps.subscriptions, now)
     for hook in hook_changes.values():
         _apply_hook_change(deps.subscriptions, hook)
@@ -355,10 +361,12 @@ def _redeliver(delivery: _Delivery, report: BatchReport) -> None:
     report.item_errors += 1
 
 
-def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchReport) -> None:
+def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchReport) -> None:
     """Next attempts, hops and deferrals in SendMessageBatch calls; a message that can't be sent is
-    redelivered by SQS instead (only that one)."""
+    redelivered by SQS instead (only that one). A FIFO message is kept instead of sent again."""
     pending = [d for d in deliveries if d.follow_up is not None and d.queued.message_id not in report.redeliver]
+    _hold(deps, [d for d in pending if d.queued.ordered], now, report)
+    pending = [d for d in pending if not d.queued.ordered]
     if not pending:
         return
     try:
@@ -369,6 +377,25 @@ def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchRepor
     for position in unsent:
         logger.error("next attempt not scheduled; SQS will deliver this message again", extra=pending[position].ids)
         _redeliver(pending[position], report)
+
+
+def _hold(deps: DeliverDeps, ordered: list[_Delivery], now: datetime, report: BatchReport) -> None:
+    """Each FIFO follow-up keeps its message, invisible until the follow-up is due (the same attempt number
+    comes back as the next receive). If the hold fails, the message still comes back, after the queue's
+    visibility timeout: never lost, never overtaken."""
+    for delivery in ordered:
+        assert delivery.follow_up is not None
+        report.held.add(delivery.queued.message_id)
+        try:
+            deps.ordered_deliveries.hold(delivery.queued.receipt_handle, _due_in(delivery.follow_up, now))
+        except Exception:  # noqa: BLE001 - the per-delivery guard
+            logger.exception("FIFO message not held; it comes back after the visibility timeout", extra=delivery.ids)
+
+
+def _due_in(follow_up: OutgoingMessage, now: datetime) -> float:
+    """Seconds until a follow-up is due: its `not_before` when it has one (a retry), else its delay."""
+    not_before = DeliveryMessage.model_validate_json(follow_up.body).not_before
+    return max(0.0, (not_before - now).total_seconds()) if not_before else float(follow_up.delay_seconds)
 
 
 def _apply_hook_change(subscriptions: DeliveryStore, desired: Hook) -> None:

@@ -33,6 +33,7 @@ def build_deps() -> FanoutDeps:
     return FanoutDeps(
         subscriptions=SubscriptionsRepository(settings.subscriptions_table),
         deliveries=QueueClient(settings.deliveries_queue_url),
+        ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
         event_retention_days=settings.event_retention_days,
     )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.common.dal.queues import OutgoingMessage, QueueClient
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.subscriptions import Routed, SubscriptionsRepository
 from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
 from functions.common.ingest import Submission, ingest
 from functions.common.models import DeliveryMessage, Event, EventMessage
@@ -17,6 +18,7 @@ from functions.common.observability import logger
 class FanoutDeps:
     subscriptions: SubscriptionsRepository
     deliveries: QueueClient
+    ordered_deliveries: QueueClient  # the FIFO queue, for hooks with `ordering: fifo`
     event_retention_days: int
 
 
@@ -26,13 +28,13 @@ class Routes:
     hooks that listen to that type (and the tenant's glob hooks), never all of a tenant's hooks."""
 
     subscriptions: SubscriptionsRepository
-    cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    cache: dict[tuple[str, str], Routed] = field(default_factory=dict)
 
-    def of(self, tenant_id: str, event_type: str) -> list[str]:
-        """Ids of the active hooks whose `on` matches. Paused and disabled hooks have no routes."""
+    def of(self, tenant_id: str, event_type: str) -> Routed:
+        """The active hooks whose `on` matches. Paused and disabled hooks have no routes."""
         key = (tenant_id, event_type)
         if key not in self.cache:
-            self.cache[key] = self.subscriptions.route(tenant_id, event_type)
+            self.cache[key] = self.subscriptions.routes(tenant_id, event_type)
         return self.cache[key]
 
 
@@ -94,14 +96,23 @@ def fan_out(
     if event is None:
         return 0
     only = message.hook_ids if message.replay else None
-    targets = [hook_id for hook_id in routes.of(event.tenant_id, event.type) if only is None or hook_id in only]
-    deliveries = [
-        OutgoingMessage(
-            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
+    routed = routes.of(event.tenant_id, event.type)
+    targets = [hook_id for hook_id in routed.hook_ids if only is None or hook_id in only]
+    standard = [hook_id for hook_id in targets if hook_id not in routed.fifo]
+    ordered = [hook_id for hook_id in targets if hook_id in routed.fifo]
+    deps.deliveries.send_many([OutgoingMessage(body=_delivery_body(event, hook_id)) for hook_id in standard])
+    if ordered:
+        # Fan-out order is the FIFO order: a hook's events reach it in the order fan-out enqueues them.
+        deps.ordered_deliveries.send_many(
+            [
+                OutgoingMessage(
+                    body=_delivery_body(event, hook_id),
+                    group_id=hook_id,
+                    deduplication_id=ordered_deduplication_id(event.id, hook_id, message_id if message.replay else ""),
+                )
+                for hook_id in ordered
+            ]
         )
-        for hook_id in targets
-    ]
-    deps.deliveries.send_many(deliveries)
     hook_ids = sorted({*(event.fanout_hooks or []), *targets})
     deps.subscriptions.mark_fanned_out(event, hook_ids, now)
     logger.info(
@@ -109,3 +120,13 @@ def fan_out(
         extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},
     )
     return len(targets)
+
+
+def _delivery_body(event: Event, hook_id: str) -> str:
+    return DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
+
+
+def ordered_deduplication_id(event_id: str, hook_id: str, replay_message_id: str) -> str:
+    """The same delivery fanned out again within SQS's 5-minute window (a retried fan-out) is sent once;
+    a replay (its own events-queue message) is a new delivery."""
+    return hashlib.sha256(f"{event_id}\n{hook_id}\n{replay_message_id}".encode()).hexdigest()

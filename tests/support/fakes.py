@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.common.dal.queues import OutgoingMessage
+from functions.common.dal.subscriptions import Routed
 from functions.common.delivery import DeliverDeps
 from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
-from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Tenant
+from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Ordering, Tenant
 from functions.common.retry import RetrySchedule
 
 
@@ -104,6 +105,16 @@ class FakeRateCounter:
         return before
 
 
+@dataclass
+class FakeHeldQueue:
+    """The FIFO queue's visibility changes: receipt handle -> seconds held."""
+
+    held: dict[str, float] = field(default_factory=dict)
+
+    def hold(self, receipt_handle: str, seconds: float) -> None:
+        self.held[receipt_handle] = seconds
+
+
 class PlainSecrets:
     """The 'ciphertext' is the secret itself."""
 
@@ -148,6 +159,7 @@ def fake_deps(
     executions: FakeExecutions | None = None,
     queue: FakeQueue | None = None,
     rate_counter: FakeRateCounter | None = None,
+    ordered_queue: FakeHeldQueue | None = None,
     clock: Callable[[], float] | None = None,
     timeout_seconds: float = 1.0,
     concurrency: int = 10,
@@ -158,6 +170,7 @@ def fake_deps(
         subscriptions=store or FakeStore(),
         executions=executions or FakeExecutions(),
         deliveries=queue or FakeQueue(),
+        ordered_deliveries=ordered_queue or FakeHeldQueue(),
         rate_counter=rate_counter or FakeRateCounter(),
         http=http or ScriptedSender(),  # type: ignore[arg-type]
         secret_box=PlainSecrets(),
@@ -204,7 +217,9 @@ class FakeSubscriptions:
         update = {"fanned_out_at": now, "fanout_hooks": hook_ids}
         self.events[(event.tenant_id, event.id)] = event.model_copy(update=update)
 
-    def route(self, tenant_id: str, event_type: str) -> list[str]:
-        """The routing index: ids of the tenant's active hooks whose `on` matches."""
+    def routes(self, tenant_id: str, event_type: str) -> Routed:
+        """The routing index: the tenant's active hooks whose `on` matches, and which of them are FIFO."""
         hooks = self.hooks.get(tenant_id, [])
-        return sorted(h.id for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+        matched = [h for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type)]
+        fifo = frozenset(h.id for h in matched if h.ordering is Ordering.FIFO)
+        return Routed(sorted(h.id for h in matched), fifo)

@@ -110,6 +110,7 @@ def create_hook(
         headers=body.headers,
         payload_format=payload_format,
         rate_limit_per_second=body.rate_limit_per_second,
+        ordering=body.ordering,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],

@@ -8,7 +8,7 @@
 | admin token index | ADMIN_TOKENS | TOKEN#{token_id} |
 | root token use | ADMIN_TOKENS   | ROOT               |
 | hook        | TENANT#{tenant}   | HOOK#{hook_id}     |
-| route       | ROUTE#{tenant}#{type} | {hook_id}      |
+| route       | ROUTE#{tenant}#{type} | {hook_id}      | (`ordering: fifo` on a FIFO hook's routes)
 | glob route  | ROUTE#{tenant}#*  | {hook_id}          |
 | event       | EVENT#{tenant}#{event_id} | EVENT      |
 | event type  | EVENT_TYPES       | TYPE#{type}        |
@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,7 +46,7 @@ from functions.common.dal.dynamo import Item, n, s
 from functions.common.dal.table import TableRepository
 from functions.common.errors import Conflict, DependencyFailure, NotFound
 from functions.common.matching import entry_matches, is_glob
-from functions.common.models import Event, EventType, Hook, HookStatus, Tenant, TokenRecord
+from functions.common.models import Event, EventType, Hook, HookStatus, Ordering, Tenant, TokenRecord
 from functions.common.timeutil import epoch_seconds
 
 TENANTS_PK = "TENANTS"
@@ -54,6 +55,7 @@ _MAX_LOCK_RETRIES = 5
 _UNCLAIMED_OR_MINE = "attribute_exists(pk) AND (attribute_not_exists(claimed_by) OR claimed_by = :claimant)"
 _SETTLED_PREFIX = "settled#"
 _FANOUT_ERROR = "fanout_error"
+_ORDERING = "ordering"
 
 
 GLOB_ROUTE = "*"
@@ -81,19 +83,29 @@ def route_pk(tenant_id: str, event_type: str) -> str:
 
 
 def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
-    """The routing items of `hook`, by (pk, sk): none unless it is active."""
+    """The routing items of `hook`, by (pk, sk): none unless it is active. A FIFO hook's routes say so, so
+    fan-out picks the queue without reading the hook."""
     if hook.status is not HookStatus.ACTIVE:
         return {}
+    ordering = {_ORDERING: s(hook.ordering.value)} if hook.ordering is not Ordering.NONE else {}
     items: dict[tuple[str, str], Item] = {}
     for entry in hook.on:
         if not is_glob(entry):
             pk = route_pk(hook.tenant_id, entry)
-            items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id)}
+            items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), **ordering}
     globs = sorted(entry for entry in hook.on if is_glob(entry))
     if globs:
         pk = route_pk(hook.tenant_id, GLOB_ROUTE)
-        items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), "globs": {"SS": globs}}
+        items[(pk, hook.id)] = {"pk": s(pk), "sk": s(hook.id), "globs": {"SS": globs}, **ordering}
     return items
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The active hooks an event type reaches, and which of them want FIFO delivery."""
+
+    hook_ids: list[str]
+    fifo: frozenset[str] = frozenset()
 
 
 def token_lookup_pk(token_hash: str) -> str:
@@ -433,19 +445,20 @@ class SubscriptionsRepository(TableRepository):
         return _parse_hooks(items, on_unreadable), dynamo.encode_cursor(last)
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
-        """Ids of the tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the
-        glob routes that match. Hooks listening to other exact types are never read."""
+        return self.routes(tenant_id, event_type).hook_ids
+
+    def routes(self, tenant_id: str, event_type: str) -> Routed:
+        """The tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the glob
+        routes that match. Hooks listening to other exact types are never read."""
         exact = dynamo.query_all(
             self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, event_type))}
         )
         globs = dynamo.query_all(
             self._db, self.table, key_condition="pk = :pk", values={":pk": s(route_pk(tenant_id, GLOB_ROUTE))}
         )
-        matched = {item["sk"]["S"] for item in exact}
-        matched.update(
-            item["sk"]["S"] for item in globs if any(entry_matches(g, event_type) for g in item["globs"]["SS"])
-        )
-        return sorted(matched)
+        items = [*exact, *(item for item in globs if any(entry_matches(g, event_type) for g in item["globs"]["SS"]))]
+        fifo = {item["sk"]["S"] for item in items if item.get(_ORDERING, {}).get("S") == Ordering.FIFO.value}
+        return Routed(sorted({item["sk"]["S"] for item in items}), frozenset(fifo))
 
     def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
         """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.

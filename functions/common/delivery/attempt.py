@@ -14,6 +14,7 @@ from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, De
 from functions.common.delivery.ports import (
     DeliveryStore,
     ExecutionLog,
+    HeldQueue,
     HttpSender,
     QueuePublisher,
     RateCounter,
@@ -33,6 +34,7 @@ class DeliverDeps:
     subscriptions: DeliveryStore
     executions: ExecutionLog
     deliveries: QueuePublisher
+    ordered_deliveries: HeldQueue  # touched only for FIFO hooks' retries
     rate_counter: RateCounter  # touched only for hooks with a rate limit
     http: HttpSender
     secret_box: SecretOpener

@@ -45,6 +45,7 @@ def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
         subscriptions=SubscriptionsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         deliveries=QueueClient(settings.deliveries_queue_url),
+        ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
         rate_counter=RateLimitRepository(settings.subscriptions_table),
         http=shared_http_client(settings.allow_http, settings.allowed_cidrs, concurrency),
         secret_box=shared_secret_box(settings.kms_key_id),

@@ -40,6 +40,12 @@ class QueuePublisher(Protocol):
         ...
 
 
+class HeldQueue(Protocol):
+    """The FIFO deliveries queue: a retry keeps its message, out of sight until the retry is due."""
+
+    def hold(self, receipt_handle: str, seconds: float) -> None: ...
+
+
 class RateCounter(Protocol):
     """Per-hook, per-clock-second delivery counters (functions/common/dal/rate_limits.py)."""
 
