@@ -43,6 +43,8 @@ DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
 DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
+# deliver keeps a FIFO message for its retry by changing its visibility itself (besides the event source's use).
+HOLD = ("sqs:ChangeMessageVisibility",)
 READ_SECRET = ("secretsmanager:GetSecretValue",)
 
 
@@ -105,11 +107,13 @@ class HookwireStack(Stack):
         _grant(api.handler, SEND, events_queue, deliveries_queue)
 
         _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
-        _grant(pipeline.fanout, SEND, deliveries_queue)
+        ordered_queue = pipeline.ordered_deliveries.queue.queue_arn
+        _grant(pipeline.fanout, SEND, deliveries_queue, ordered_queue)
 
         _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
         _grant(pipeline.deliver, SEND, deliveries_queue)
+        _grant(pipeline.deliver, HOLD, ordered_queue)
 
         # The event sources grant receive and delete on the DLQs; no KMS, no sends.
         _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
@@ -121,7 +125,11 @@ class HookwireStack(Stack):
             config=config,
             watched=Watched(
                 http_api=api.http_api,
-                queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
+                queues={
+                    "Events": pipeline.events,
+                    "Deliveries": pipeline.deliveries,
+                    "OrderedDeliveries": pipeline.ordered_deliveries,
+                },
                 functions={
                     "Api": api.handler,
                     "Fanout": pipeline.fanout,
