@@ -110,7 +110,7 @@ ORDERED_DELIVERIES_CONSUMER = ConsumerSpec(
     batch_size=1,
     max_batching_window_seconds=0,
     max_receive_count=50,
-    max_concurrency=50,
+    max_concurrency=20,  # FIFO hooks delivered at once, beside the deliveries queue's 50 batches
     fifo=True,
 )
 SQS_MAX_VISIBILITY_SECONDS = 43200
