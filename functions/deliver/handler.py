@@ -71,6 +71,7 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
     records SQS must deliver again: unparseable ones, and those whose outcome could not be recorded."""
     records = event.get("Records", [])
     failures: dict[str, Exception] = {}
+    held: set[str] = set()
     batch: list[QueuedDelivery] = []
     for record in records:
         try:
@@ -85,6 +86,7 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
             failures.update(dict.fromkeys(report.redeliver, unrecorded))
             kept = MessageKept("kept on the FIFO queue for its next attempt; the hook's later events wait")
             failures.update(dict.fromkeys(report.held, kept))
+            held = report.held
         except Exception as exc:  # noqa: BLE001 - a bug outside the per-delivery guards: SQS retries the batch
             logger.exception("delivery batch failed; SQS will deliver it again")
             failures.update(dict.fromkeys((queued.message_id for queued in batch), exc))
@@ -93,7 +95,9 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
         if record.message_id in failures:
             raise failures[record.message_id]
 
-    return process_partial_response(event=event, record_handler=check, processor=BatchProcessor(EventType.SQS))
+    # A batch whose only "failures" are FIFO messages kept for their retry is not a failed invocation.
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=not held or set(failures) != held)
+    return process_partial_response(event=event, record_handler=check, processor=processor)
 
 
 @logger.inject_lambda_context(clear_state=True)

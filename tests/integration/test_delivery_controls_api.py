@@ -1,8 +1,10 @@
-"""The hook field `rate_limit_per_second` through the api handler against moto, and its counter item."""
+"""The hook fields `rate_limit_per_second` and `ordering` through the api handler against moto, the rate
+counter item, and the routing index marking FIFO hooks."""
 
 from datetime import UTC, datetime
 
 from functions.common.dal.rate_limits import RateLimitRepository
+from functions.common.dal.subscriptions import SubscriptionsRepository
 from tests.conftest import create_hook
 
 
@@ -43,3 +45,34 @@ def test_the_counter_numbers_deliveries_within_one_second_of_one_hook(aws_env) -
     other_hook = counter.take("hook_2", 1, second)
     # Then each learns how many came before it in its own second, per hook
     assert (first, then, next_second, other_hook) == (0, 3, 0, 0)
+
+
+def test_ordering_defaults_to_none_and_switching_to_fifo_marks_the_hooks_routes(api, tenant, receiver, aws_env) -> None:
+    token = tenant["token"]
+    # Given a hook on an exact type and a glob, created without ordering
+    hook = create_hook(api, token, receiver.url, on=["lead.created", "order.*"])
+    assert hook["ordering"] == "none"
+    routes = SubscriptionsRepository(aws_env.subscriptions_table)
+    tenant_id = tenant["id"]
+    assert routes.routes(tenant_id, "lead.created").fifo == frozenset()
+    # When it is switched to FIFO
+    reply = api.patch(f"/hooks/{hook['id']}", token, {"ordering": "fifo"})
+    # Then it shows, and fan-out's routing index sends both its exact and glob routes to the FIFO queue
+    assert reply.status == 200 and reply.body["ordering"] == "fifo"
+    assert routes.routes(tenant_id, "lead.created").fifo == {hook["id"]}
+    assert routes.routes(tenant_id, "order.status.changed").fifo == {hook["id"]}
+    # And switching back clears the mark
+    api.patch(f"/hooks/{hook['id']}", token, {"ordering": "none"})
+    assert routes.routes(tenant_id, "lead.created").fifo == frozenset()
+
+
+def test_an_unknown_or_null_ordering_is_a_422_naming_the_field(api, tenant, receiver) -> None:
+    token = tenant["token"]
+    hook = create_hook(api, token, receiver.url)
+    for body, send in (
+        ({"name": "x", "url": receiver.url, "on": "*", "ordering": "lifo"}, lambda b: api.post("/hooks", token, b)),
+        ({"ordering": None}, lambda b: api.patch(f"/hooks/{hook['id']}", token, b)),
+    ):
+        reply = send(body)
+        assert reply.status == 422, (body, reply.body)
+        assert reply.body["field"] == "ordering", (body, reply.body)
