@@ -102,6 +102,8 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["headers"] = headers
     if args.rate_limit is not None:
         body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
+    if args.ordering:
+        body["ordering"] = args.ordering
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
     if not args.json:
@@ -135,6 +137,7 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
             "url": args.url,
             "on": args.on,
             "payload_format": args.format,
+            "ordering": args.ordering,
             "description": args.description,
             "headers": headers_argument(args.header),
         }.items()
@@ -144,7 +147,7 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
         body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
     if not body:
         raise UsageError(
-            "nothing to update: give at least one of --name --url --on --format --description --header --rate-limit"
+            "nothing to update: give one of --name --url --on --format --description --header --rate-limit --ordering"
         )
     _patch(client, args, body)
 

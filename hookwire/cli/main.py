@@ -17,7 +17,8 @@ from hookwire.cli.listen import listen, verify
 from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 
 Command = Callable[[Any, argparse.Namespace], None]
-OFFLINE = {"verify", "local"}  # commands that never call the API
+OFFLINE = {"verify", "local"}
+ORDERINGS = ("none", "fifo")  # commands that never call the API
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
     register.add_argument("--rate-limit", metavar="PER_SECOND", help="at most this many deliveries per second")
+    register.add_argument("--ordering", choices=ORDERINGS, help="fifo: in publish order, one at a time")
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -52,6 +54,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     update.add_argument("--format", choices=("envelope", "data"))
     update.add_argument("--description")
     update.add_argument("--rate-limit", metavar="PER_SECOND|off", help="deliveries per second, or off")
+    update.add_argument("--ordering", choices=ORDERINGS)
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")

@@ -532,11 +532,18 @@ async function hookFormView(hookId) {
     inputmode: "numeric",
     value: hook && hook.rate_limit_per_second ? String(hook.rate_limit_per_second) : "",
   });
+  const ordering = h(
+    "select",
+    { name: "ordering" },
+    h("option", { value: "none" }, "Any order (fastest)"),
+    h("option", { value: "fifo" }, "In publish order, one at a time (FIFO)"),
+  );
+  ordering.value = hook ? hook.ordering : "none";
   const headers = headerRows(hook ? hook.headers : {});
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, headers };
+  const fields = { name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, ordering, headers };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
@@ -546,6 +553,7 @@ async function hookFormView(hookId) {
     picker,
     field("Payload format", format),
     field("Rate limit", rateLimit, "(deliveries per second; empty: no limit)"),
+    field("Delivery order", ordering),
     headers,
     status,
     h("div", { class: "actions" }, save, h("a", { class: "button", href: cancelHref }, "Cancel")),
@@ -560,6 +568,7 @@ async function hookFormView(hookId) {
       on: picker.collect(),
       payload_format: format.value,
       rate_limit_per_second: rateLimit.value.trim() === "" ? null : Number(rateLimit.value),
+      ordering: ordering.value,
       headers: headers.collect(),
     };
     const missing = !body.name ? name : !body.url ? url : null;
@@ -657,6 +666,7 @@ async function hookView(hookId, filters = {}) {
     h("dt", {}, "Payload format"),
     h("dd", {}, hook.payload_format),
     hook.rate_limit_per_second ? [h("dt", {}, "Rate limit"), h("dd", {}, `${hook.rate_limit_per_second} per second`)] : null,
+    hook.ordering === "fifo" ? [h("dt", {}, "Delivery order"), h("dd", {}, "In publish order, one at a time (FIFO)")] : null,
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
     h("dt", {}, "Created"),

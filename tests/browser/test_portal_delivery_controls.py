@@ -1,4 +1,4 @@
-"""The portal's rate-limit control in a real headless Chromium against the local runtime."""
+"""The portal's delivery controls (rate limit, ordering) in a real headless Chromium against the local runtime."""
 
 from __future__ import annotations
 
@@ -52,3 +52,19 @@ def test_an_out_of_range_rate_limit_is_refused_with_the_field_marked(page, recei
     # Then the API's error shows and the field is marked invalid
     expect(page.get_by_role("alert")).to_contain_text("rate_limit_per_second")
     expect(page.get_by_label("Rate limit")).to_have_attribute("aria-invalid", "true")
+
+
+def test_fifo_ordering_chosen_in_the_form_is_shown_on_the_webhook_page(page, receiver, admin) -> None:
+    # Given a signed-in tenant with one webhook in any order
+    tenant = new_tenant(admin, "Ordered")
+    hook = tenant.call("POST", "/hooks", {"name": "Ledger", "url": f"{receiver.url}/ledger", "on": ["order.*"]})
+    page.goto(portal_link(tenant))
+    page.get_by_role("link", name="Ledger").click()
+    expect(page.get_by_text("one at a time (FIFO)")).to_have_count(0)
+    # When FIFO delivery is chosen in the edit form
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Delivery order").select_option("fifo")
+    page.get_by_role("button", name="Save").click()
+    # Then the webhook page shows it and the API has it
+    expect(page.get_by_text("In publish order, one at a time (FIFO)")).to_be_visible()
+    assert tenant.call("GET", f"/hooks/{hook['id']}")["ordering"] == "fifo"
