@@ -14,7 +14,7 @@ from functions.common.delivery import DeliverDeps
 from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
-from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Ordering, Tenant
+from functions.common.models import Event, EventType, Execution, Hook, HookSecret, HookStatus, Ordering, Tenant
 from functions.common.retry import RetrySchedule
 
 
@@ -52,6 +52,16 @@ class FakeStore:
         if updated is not None:
             self.hooks[hook_id] = updated
         return updated or current
+
+
+def signed_hook(hook_id: str, tenant_id: str, now: datetime, **fields: object) -> Hook:
+    """An active hook on every event type with one live secret, at https://receiver.example/{hook_id}."""
+    secret = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=now)
+    url = f"https://receiver.example/{hook_id}"
+    return Hook.model_validate(
+        {"id": hook_id, "tenant_id": tenant_id, "name": hook_id, "url": url, "on": ["*"], "created_at": now,
+         "updated_at": now, "secrets": [secret], **fields}
+    )  # fmt: skip
 
 
 @dataclass

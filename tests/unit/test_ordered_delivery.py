@@ -4,15 +4,11 @@ keeps a retried FIFO message held until its retry is due and lets a given-up one
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from functions.common.http_client import HttpResult
-from functions.common.models import Event, EventMessage, EventType, Hook, HookSecret, Ordering, Tenant
+from functions.common.models import Event, EventMessage, EventType, Hook, Ordering, Tenant
 from functions.deliver.handler import process_batch
 from functions.fanout.logic import FanoutDeps, Routes, fan_out, ordered_deduplication_id
 from tests.support.fakes import (
@@ -23,6 +19,7 @@ from tests.support.fakes import (
     FakeSubscriptions,
     ScriptedSender,
     fake_deps,
+    signed_hook,
 )
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -30,16 +27,8 @@ TENANT = "ten_1"
 FIFO_ARN = "arn:aws:sqs:us-east-1:123456789012:hookwire-ordered-deliveries.fifo"
 
 
-@pytest.fixture
-def executor() -> Iterator[ThreadPoolExecutor]:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        yield pool
-
-
 def _hook(hook_id: str, ordering: Ordering = Ordering.NONE) -> Hook:
-    secret = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=NOW)
-    return Hook(id=hook_id, tenant_id=TENANT, name=hook_id, url=f"https://receiver.example/{hook_id}", on=["*"],
-                created_at=NOW, updated_at=NOW, secrets=[secret], ordering=ordering)  # fmt: skip
+    return signed_hook(hook_id, TENANT, NOW, ordering=ordering)
 
 
 def _fifo_record(hook_id: str, receive_count: int) -> dict[str, Any]:

@@ -3,13 +3,9 @@ hooks are untouched, and hooks without a limit cost no request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from functions.common.models import DeliveryMessage, Event, Hook, HookSecret
+from functions.common.models import DeliveryMessage, Event, Hook
 from functions.deliver.logic import QueuedDelivery, deliver_batch
 from functions.deliver.rate_limit import COUNTER_UNAVAILABLE_WAIT_SECONDS, seconds_to_wait
 from tests.support.fakes import (
@@ -20,22 +16,15 @@ from tests.support.fakes import (
     FakeStore,
     ScriptedSender,
     fake_deps,
+    signed_hook,
 )
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 TENANT = "ten_1"
 
 
-@pytest.fixture
-def executor() -> Iterator[ThreadPoolExecutor]:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        yield pool
-
-
 def _hook(hook_id: str, limit: int | None) -> Hook:
-    secret = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=NOW)
-    return Hook(id=hook_id, tenant_id=TENANT, name=hook_id, url=f"https://receiver.example/{hook_id}", on=["*"],
-                created_at=NOW, updated_at=NOW, secrets=[secret], rate_limit_per_second=limit)  # fmt: skip
+    return signed_hook(hook_id, TENANT, NOW, rate_limit_per_second=limit)
 
 
 def _batch(store: FakeStore, events: int, hooks: list[Hook], attempt: int = 1) -> list[QueuedDelivery]:

@@ -497,6 +497,12 @@ function eventTypePicker(types, selected) {
   return fieldset;
 }
 
+function choice(name, value, labels) {
+  const select = h("select", { name }, Object.entries(labels).map(([option, label]) => h("option", { value: option }, label)));
+  select.value = value;
+  return select;
+}
+
 async function hookFormView(hookId) {
   if (session.read_only) return hooksView();
   show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), loading());
@@ -516,13 +522,10 @@ async function hookFormView(hookId) {
   const description = h("textarea", { name: "description", rows: 2 }, hook ? hook.description || "" : "");
   description.style.minHeight = "3.5rem";
   const picker = eventTypePicker(types, hook ? hook.on : []);
-  const format = h(
-    "select",
-    { name: "payload_format" },
-    h("option", { value: "envelope" }, "Envelope (id, type, timestamp, data)"),
-    h("option", { value: "data" }, "Data only (as published)"),
-  );
-  format.value = hook ? hook.payload_format : "envelope";
+  const format = choice("payload_format", hook ? hook.payload_format : "envelope", {
+    envelope: "Envelope (id, type, timestamp, data)",
+    data: "Data only (as published)",
+  });
   const rateLimit = h("input", {
     type: "number",
     name: "rate_limit_per_second",
@@ -532,13 +535,10 @@ async function hookFormView(hookId) {
     inputmode: "numeric",
     value: hook && hook.rate_limit_per_second ? String(hook.rate_limit_per_second) : "",
   });
-  const ordering = h(
-    "select",
-    { name: "ordering" },
-    h("option", { value: "none" }, "Any order (fastest)"),
-    h("option", { value: "fifo" }, "In publish order, one at a time (FIFO)"),
-  );
-  ordering.value = hook ? hook.ordering : "none";
+  const ordering = choice("ordering", hook ? hook.ordering : "none", {
+    none: "Any order (fastest)",
+    fifo: "In publish order, one at a time (FIFO)",
+  });
   const headers = headerRows(hook ? hook.headers : {});
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
