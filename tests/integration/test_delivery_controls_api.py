@@ -3,8 +3,8 @@ counter item, and the routing index marking FIFO hooks."""
 
 from datetime import UTC, datetime
 
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.rate_limits import RateLimitRepository
-from functions.common.dal.subscriptions import SubscriptionsRepository
 from tests.conftest import create_hook
 
 
@@ -52,7 +52,7 @@ def test_ordering_defaults_to_none_and_switching_to_fifo_marks_the_hooks_routes(
     # Given a hook on an exact type and a glob, created without ordering
     hook = create_hook(api, token, receiver.url, on=["lead.created", "order.*"])
     assert hook["ordering"] == "none"
-    routes = SubscriptionsRepository(aws_env.subscriptions_table)
+    routes = HooksRepository(aws_env.subscriptions_table)
     tenant_id = tenant["id"]
     assert routes.routes(tenant_id, "lead.created").fifo == frozenset()
     # When it is switched to FIFO

@@ -60,8 +60,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeSubscriptions, FakeQueue
 
 def _run(world, records: list[dict[str, Any]]) -> tuple[set[str], list[str]]:
     subscriptions, deliveries, _ = world
+    # One in-memory table stands in for the four repositories fanout reads.
     deps = FanoutDeps(
-        subscriptions=subscriptions,  # type: ignore[arg-type]
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
         deliveries=deliveries,  # type: ignore[arg-type]
         ordered_deliveries=FakeQueue(),  # type: ignore[arg-type]
         event_retention_days=1,

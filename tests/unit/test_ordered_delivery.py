@@ -42,6 +42,11 @@ def _fifo_record(hook_id: str, receive_count: int) -> dict[str, Any]:
     }
 
 
+def _fanout_deps(subscriptions: FakeSubscriptions, standard: FakeQueue, ordered: FakeQueue) -> FanoutDeps:
+    """One in-memory table stands in for the four repositories fanout reads."""
+    return FanoutDeps(subscriptions, subscriptions, subscriptions, subscriptions, standard, ordered, 1)  # type: ignore[arg-type]
+
+
 def test_fan_out_sends_fifo_hooks_to_the_fifo_queue_grouped_by_hook(executor) -> None:
     # Given an event type with a FIFO hook and a plain hook
     subscriptions = FakeSubscriptions(
@@ -50,7 +55,7 @@ def test_fan_out_sends_fifo_hooks_to_the_fifo_queue_grouped_by_hook(executor) ->
         hooks={TENANT: [_hook("hook_fifo", Ordering.FIFO), _hook("hook_plain")]},
     )
     standard, ordered = FakeQueue(), FakeQueue()
-    deps = FanoutDeps(subscriptions, standard, ordered, event_retention_days=1)  # type: ignore[arg-type]
+    deps = _fanout_deps(subscriptions, standard, ordered)
     message = EventMessage(tenant_id=TENANT, type="lead.created", data={"n": 1}, id="evt_1")
     # When the event is fanned out
     fan_out(message, deps, Routes(subscriptions), NOW)  # type: ignore[arg-type]
@@ -71,7 +76,7 @@ def test_a_plain_event_type_costs_no_request_to_the_fifo_queue(executor) -> None
         hooks={TENANT: [_hook("hook_plain")]},
     )
     ordered = FakeQueue()
-    deps = FanoutDeps(subscriptions, FakeQueue(), ordered, event_retention_days=1)  # type: ignore[arg-type]
+    deps = _fanout_deps(subscriptions, FakeQueue(), ordered)
     # When an event is fanned out
     fan_out(EventMessage(tenant_id=TENANT, type="lead.created", data={}, id="evt_1"), deps, Routes(subscriptions), NOW)  # type: ignore[arg-type]
     # Then nothing was sent to the FIFO queue
