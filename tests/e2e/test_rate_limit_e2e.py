@@ -37,7 +37,6 @@ def test_a_rate_limited_hook_gets_its_events_spread_and_others_are_not_held_back
     assert len(fast) == EVENTS
     fast_at = {d.headers["webhook-id"]: d.received_at for d in fast}
     assert all(fast_at[d.headers["webhook-id"]] <= d.received_at + 0.5 for d in slow_arrivals)
-    assert fast[-1].received_at < slow_arrivals[-1].received_at
     # And waiting left no execution behind: one succeeded attempt per event
     executions = tenant_client.call("GET", f"/hooks/{hook['id']}/executions")["items"]
     assert [e["status"] for e in executions] == ["succeeded"] * EVENTS
