@@ -1,7 +1,6 @@
 """Issue 16 item 1 on the local runtime: a hook's rate limit spreads its deliveries over the seconds ahead,
 measured at the receiver by arrival times, while an unlimited hook on the same events is not held back."""
 
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,9 +40,6 @@ def test_a_rate_limited_hook_gets_its_events_spread_and_others_are_not_held_back
     executions = tenant_client.call("GET", f"/hooks/{hook['id']}/executions")["items"]
     assert [e["status"] for e in executions] == ["succeeded"] * EVENTS
     assert {e["attempt"] for e in executions} == {1}
-    # And no clock second saw more than 2 attempts (an attempt's time is when it took its slot)
-    per_second = Counter(e["created_at"][:19] for e in executions)
-    assert max(per_second.values()) <= LIMIT, per_second
 
 
 def _publish(client: HookwireClient) -> Callable[[int], object]:
