@@ -44,6 +44,8 @@ DELIVER_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
 DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
+# deliver keeps a FIFO message for its retry by changing its visibility itself (besides the event source's use).
+HOLD = ("sqs:ChangeMessageVisibility",)
 READ_SECRET = ("secretsmanager:GetSecretValue",)
 
 
@@ -107,11 +109,14 @@ class HookwireStack(Stack):
 
         _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.fanout, FANOUT_EXECUTIONS, executions)
-        _grant(pipeline.fanout, SEND, events_queue, deliveries_queue)  # a recovery hands its next page on
+        ordered_queue = pipeline.ordered_deliveries.queue.queue_arn
+        # a recovery hands its next page on through the events queue
+        _grant(pipeline.fanout, SEND, events_queue, deliveries_queue, ordered_queue)
 
         _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
         _grant(pipeline.deliver, SEND, deliveries_queue)
+        _grant(pipeline.deliver, HOLD, ordered_queue)
 
         # The event sources grant receive and delete on the DLQs; no KMS, no sends.
         _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
@@ -123,7 +128,11 @@ class HookwireStack(Stack):
             config=config,
             watched=Watched(
                 http_api=api.http_api,
-                queues={"Events": pipeline.events, "Deliveries": pipeline.deliveries},
+                queues={
+                    "Events": pipeline.events,
+                    "Deliveries": pipeline.deliveries,
+                    "OrderedDeliveries": pipeline.ordered_deliveries,
+                },
                 functions={
                     "Api": api.handler,
                     "Fanout": pipeline.fanout,

@@ -160,21 +160,30 @@ class Pipeline:
         self.provisioned = provisioned
         self.fanout = QueuePoller(sqs, provisioned.events_queue_url, SerialInvoker("fanout", fanout), 10, 0)
         self.deliver = QueuePoller(sqs, provisioned.deliveries_queue_url, SerialInvoker("deliver", deliver), 10, 0)
+        ordered_url = provisioned.ordered_deliveries_queue_url
+        self.ordered = QueuePoller(sqs, ordered_url, SerialInvoker("deliver", deliver), 1, 0)
         recorder = SerialInvoker("dlq", dead_letters)
         self.dead_letters = [
             QueuePoller(sqs, url, recorder, 10, 0)
-            for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url)
+            for url in (
+                provisioned.events_dlq_url,
+                provisioned.deliveries_dlq_url,
+                provisioned.ordered_deliveries_dlq_url,
+            )
         ]
 
     def pending(self) -> int:
-        return queue_depth(self.sqs, self.provisioned.events_queue_url) + queue_depth(
-            self.sqs, self.provisioned.deliveries_queue_url
+        queues = (
+            self.provisioned.events_queue_url,
+            self.provisioned.deliveries_queue_url,
+            self.provisioned.ordered_deliveries_queue_url,
         )
+        return sum(queue_depth(self.sqs, url) for url in queues)
 
     def run_until_quiet(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            worked = self.fanout.poll_once(0) + self.deliver.poll_once(0)
+            worked = self.fanout.poll_once(0) + self.deliver.poll_once(0) + self.ordered.poll_once(0)
             if not worked:
                 if self.pending() == 0:
                     return

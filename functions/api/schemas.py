@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common import payload_filter, validation
+from functions.common import contract, payload_filter, validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
@@ -15,6 +15,7 @@ from functions.common.models import (
     Execution,
     ExecutionStatus,
     HookStatus,
+    Ordering,
     PayloadFormat,
     Recovery,
     RecoveryKind,
@@ -191,6 +192,16 @@ def _check_on(entries: list[str]) -> list[str]:
     return list(dict.fromkeys(entries))
 
 
+RateLimit = Annotated[
+    int,
+    Field(
+        ge=contract.RATE_LIMIT_MIN_PER_SECOND,
+        le=contract.RATE_LIMIT_MAX_PER_SECOND,
+        description="at most this many deliveries to the hook per second; the excess waits (null: no limit)",
+    ),
+]
+
+
 class HookFields(Strict):
     """Fields shared by create and update; `on` accepts one string or a list."""
 
@@ -233,6 +244,10 @@ class CreateHook(HookFields):
             "not delivered (docs/delivery-controls.md)"
         ),
     )
+    rate_limit_per_second: RateLimit | None = None
+    ordering: Ordering = Field(
+        default=Ordering.NONE, description="fifo: events reach the hook in publish order, one at a time"
+    )
 
 
 class UpdateHook(HookFields):
@@ -250,6 +265,8 @@ class UpdateHook(HookFields):
             "not delivered (docs/delivery-controls.md); null removes it"
         ),
     )
+    rate_limit_per_second: RateLimit | None = None
+    ordering: Ordering | None = None
 
 
 class HookView(BaseModel):
@@ -263,6 +280,8 @@ class HookView(BaseModel):
     headers: dict[str, str]
     payload_format: PayloadFormat
     filter: dict[str, Any] | None = None
+    rate_limit_per_second: int | None = None
+    ordering: Ordering = Ordering.NONE
     created_at: datetime
     updated_at: datetime
 

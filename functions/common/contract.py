@@ -12,6 +12,10 @@ VERSION = "0.1.0"
 SERVICE_NAME = "hookwire"
 METRICS_NAMESPACE = "Hookwire"
 USER_AGENT = f"Hookwire/{VERSION}"
+# A hook's `rate_limit_per_second` range. The top stays within DynamoDB's 1,000 writes/s per key, so even
+# one counter update per delivery never throttles on the hook's counter item.
+RATE_LIMIT_MIN_PER_SECOND = 1
+RATE_LIMIT_MAX_PER_SECOND = 1000
 
 
 class Env:
@@ -21,6 +25,7 @@ class Env:
     EXECUTIONS_TABLE = "HOOKWIRE_EXECUTIONS_TABLE"
     EVENTS_QUEUE_URL = "HOOKWIRE_EVENTS_QUEUE_URL"
     DELIVERIES_QUEUE_URL = "HOOKWIRE_DELIVERIES_QUEUE_URL"
+    ORDERED_DELIVERIES_QUEUE_URL = "HOOKWIRE_ORDERED_DELIVERIES_QUEUE_URL"
     ADMIN_SECRET_ARN = "HOOKWIRE_ADMIN_SECRET_ARN"
     KMS_KEY_ID = "HOOKWIRE_KMS_KEY_ID"
     RETRY_SCHEDULE = "HOOKWIRE_RETRY_SCHEDULE"
@@ -73,6 +78,7 @@ class ConsumerSpec:
     max_batching_window_seconds: int
     max_receive_count: int
     max_concurrency: int
+    fifo: bool = False
 
     @property
     def visibility_timeout_seconds(self) -> int:
@@ -94,6 +100,20 @@ DELIVERIES_CONSUMER = ConsumerSpec(
     max_receive_count=5,
     max_concurrency=50,
 )
+
+# Hooks with `ordering: fifo`: an SQS FIFO queue, one message group per hook. One message per invocation,
+# so a group's messages are never sent concurrently; a retry keeps its message (its visibility set to the
+# retry delay), which blocks the hook's later messages until it succeeds or is given up. Every receive
+# counts as an attempt, so the redrive threshold sits above the longest retry schedule.
+ORDERED_DELIVERIES_CONSUMER = ConsumerSpec(
+    function_timeout_seconds=60,
+    batch_size=1,
+    max_batching_window_seconds=0,
+    max_receive_count=50,
+    max_concurrency=20,  # FIFO hooks delivered at once, beside the deliveries queue's 50 batches
+    fifo=True,
+)
+SQS_MAX_VISIBILITY_SECONDS = 43200
 
 # The dead-letter recorder drains both DLQs. A message it cannot attribute (unparseable, or for an event
 # that is not stored) stays in its DLQ for the operator; the long visibility timeout makes the recorder

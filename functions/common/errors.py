@@ -114,3 +114,11 @@ class EventNotFound(_RecordNotFound):
 
 class ExecutionNotFound(_RecordNotFound):
     record, id_field = "execution", "execution_id"
+
+
+class MessageKept(HookwireError):
+    """Not a failure: a FIFO delivery message kept on its queue for its next attempt (reported to SQS as a
+    batch item failure, so the hook's later messages wait behind it)."""
+
+    status = 503
+    code = "message_kept"

@@ -12,6 +12,7 @@ DELIVERIES_FAILED = "DeliveriesFailed"  # attempts that did not succeed, whateve
 DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no attempt left
 RETRIES_SCHEDULED = "RetriesScheduled"
 RETRIES_CANCELLED = "RetriesCancelled"  # automatic retries dropped: a manual retry had delivered the event
+DELIVERIES_RATE_LIMITED = "DeliveriesRateLimited"  # deliveries put back to wait for their hook's rate limit
 HOOKS_DISABLED = "HooksDisabled"
 DEAD_LETTERS = "DeadLetters"  # messages found in a DLQ: fanout or deliver failed on them every receive
 DEAD_LETTERS_UNATTRIBUTED = "DeadLettersUnattributed"  # of those, kept in the DLQ: no event or hook to mark
@@ -44,6 +45,7 @@ COUNTS = (
     DELIVERIES_EXHAUSTED,
     RETRIES_SCHEDULED,
     RETRIES_CANCELLED,
+    DELIVERIES_RATE_LIMITED,
     HOOKS_DISABLED,
     DELIVERY_ITEM_ERRORS,
     DEAD_LETTERS,

@@ -22,6 +22,11 @@ class PayloadFormat(StrEnum):
     DATA = "data"
 
 
+class Ordering(StrEnum):
+    NONE = "none"
+    FIFO = "fifo"  # publish order per hook, one delivery in flight (the ordered deliveries queue)
+
+
 class ExecutionStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -135,6 +140,11 @@ class Hook(BaseModel):
         if dumped.get("filter", ...) is None:
             del dumped["filter"]
         return dumped
+
+    rate_limit_per_second: int | None = Field(
+        default=None, description="at most this many deliveries per clock second (None: no limit)"
+    )
+    ordering: Ordering = Ordering.NONE
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""

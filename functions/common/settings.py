@@ -96,6 +96,7 @@ class DeliverSettings(StorageSettings, DeliverySettings):
 
     kms_key_id: str
     deliveries_queue_url: str
+    ordered_deliveries_queue_url: str = ""
 
 
 class ApiSettings(DeliverSettings, PortalSettings):
@@ -109,6 +110,7 @@ class ApiSettings(DeliverSettings, PortalSettings):
 class FanoutSettings(StorageSettings):
     deliveries_queue_url: str
     events_queue_url: str  # a recovery's next page goes back on it
+    ordered_deliveries_queue_url: str
 
 
 class DeadLetterSettings(StorageSettings):
@@ -143,7 +145,12 @@ def api_settings() -> ApiSettings:
 
 @lru_cache(maxsize=1)
 def fanout_settings() -> FanoutSettings:
-    names = {**_STORAGE_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL, "events_queue_url": Env.EVENTS_QUEUE_URL}
+    names = {
+        **_STORAGE_ENV,
+        "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "ordered_deliveries_queue_url": Env.ORDERED_DELIVERIES_QUEUE_URL,
+        "events_queue_url": Env.EVENTS_QUEUE_URL,
+    }
     return FanoutSettings.model_validate(_env(names))
 
 
@@ -153,6 +160,7 @@ def deliver_settings() -> DeliverSettings:
         **_STORAGE_ENV,
         **_DELIVERY_ENV,
         "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL,
+        "ordered_deliveries_queue_url": Env.ORDERED_DELIVERIES_QUEUE_URL,
         "kms_key_id": Env.KMS_KEY_ID,
     }
     return DeliverSettings.model_validate(_env(names))

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from functions.common import metric_names as names
 from functions.common.delivery import DeliverDeps
 from functions.common.delivery.factory import delivery_deps
-from functions.common.errors import DependencyFailure, PermanentMessageError
+from functions.common.errors import DependencyFailure, MessageKept, PermanentMessageError
 from functions.common.models import DeliveryMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import deliver_settings
@@ -30,10 +30,16 @@ def build_deps() -> DeliverDeps:
     return delivery_deps(deliver_settings())
 
 
-def _parse(record: dict[str, Any]) -> DeliveryMessage:
+def _parse(record: dict[str, Any]) -> QueuedDelivery:
+    """A FIFO record's message is kept across attempts, so its attempt number is its receive count."""
     try:
-        return DeliveryMessage.model_validate_json(record["body"])
-    except (ValidationError, KeyError) as exc:
+        message = DeliveryMessage.model_validate_json(record["body"])
+        if not record.get("eventSourceARN", "").endswith(".fifo"):
+            return QueuedDelivery(record["messageId"], message)
+        attempt = int(record["attributes"]["ApproximateReceiveCount"])
+        ordered = message.model_copy(update={"attempt": attempt})
+        return QueuedDelivery(record["messageId"], ordered, ordered=True, receipt_handle=record["receiptHandle"])
+    except (ValidationError, KeyError, ValueError) as exc:
         raise PermanentMessageError(f"unparseable delivery message {record.get('messageId')}") from exc
 
 
@@ -45,6 +51,7 @@ def _emit_metrics(report: BatchReport) -> None:
     metrics.add_metric(name=names.DELIVERIES_EXHAUSTED, unit=count, value=report.failed)
     metrics.add_metric(name=names.RETRIES_SCHEDULED, unit=count, value=report.retrying)
     metrics.add_metric(name=names.RETRIES_CANCELLED, unit=count, value=report.retries_cancelled)
+    metrics.add_metric(name=names.DELIVERIES_RATE_LIMITED, unit=count, value=report.rate_limited)
     metrics.add_metric(name=names.HOOKS_DISABLED, unit=count, value=report.hooks_disabled)
     metrics.add_metric(name=names.DELIVERY_ITEM_ERRORS, unit=count, value=report.item_errors)
     classes = Counter(o.execution.failure_class for o in report.outcomes if o.execution.failure_class)
@@ -64,10 +71,11 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
     records SQS must deliver again: unparseable ones, and those whose outcome could not be recorded."""
     records = event.get("Records", [])
     failures: dict[str, Exception] = {}
+    held: set[str] = set()
     batch: list[QueuedDelivery] = []
     for record in records:
         try:
-            batch.append(QueuedDelivery(record["messageId"], _parse(record)))
+            batch.append(_parse(record))
         except PermanentMessageError as exc:
             failures[record["messageId"]] = exc
     if batch:
@@ -76,6 +84,9 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
             _emit_metrics(report)
             unrecorded = DependencyFailure("the delivery's outcome could not be recorded or scheduled")
             failures.update(dict.fromkeys(report.redeliver, unrecorded))
+            kept = MessageKept("kept on the FIFO queue for its next attempt; the hook's later events wait")
+            failures.update(dict.fromkeys(report.held, kept))
+            held = report.held
         except Exception as exc:  # noqa: BLE001 - a bug outside the per-delivery guards: SQS retries the batch
             logger.exception("delivery batch failed; SQS will deliver it again")
             failures.update(dict.fromkeys((queued.message_id for queued in batch), exc))
@@ -84,7 +95,9 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
         if record.message_id in failures:
             raise failures[record.message_id]
 
-    return process_partial_response(event=event, record_handler=check, processor=BatchProcessor(EventType.SQS))
+    # A batch whose only "failures" are FIFO messages kept for their retry is not a failed invocation.
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=not held or set(failures) != held)
+    return process_partial_response(event=event, record_handler=check, processor=processor)
 
 
 @logger.inject_lambda_context(clear_state=True)

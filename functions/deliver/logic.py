@@ -33,6 +33,7 @@ from functions.common.delivery.ports import HookStore
 from functions.common.errors import DependencyFailure
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookStatus
 from functions.common.observability import in_current_trace, logger
+from functions.deliver.rate_limit import seconds_to_wait
 from functions.deliver.settlement import settle_manual_successes, superseded_by_manual_retry
 
 # Kept free at the end of the budget to record the executions and schedule the next attempts.
@@ -42,10 +43,15 @@ UNKNOWN_EVENT_TYPE = "unknown"
 
 @dataclass(frozen=True)
 class QueuedDelivery:
-    """A delivery message and the SQS message id it came in, so a failure can name that one message."""
+    """A delivery message and the SQS message id it came in, so a failure can name that one message.
+
+    `ordered`: it came from the FIFO queue (receipt handle given): what comes next for it (a retry, a wait)
+    keeps this message, held out of sight until due, so the hook's later events wait behind it."""
 
     message_id: str
     message: DeliveryMessage
+    ordered: bool = False
+    receipt_handle: str = ""
 
 
 @dataclass
@@ -61,9 +67,11 @@ class BatchReport:
     hooks_disabled: int = 0
     item_errors: int = 0
     retries_cancelled: int = 0  # automatic retries dropped: a manual retry had delivered the event
+    rate_limited: int = 0  # put back to wait for their hook's rate limit (not attempts)
     outcomes: list[AttemptOutcome] = field(default_factory=list)
     lags_ms: list[int] = field(default_factory=list)  # event published -> first attempt
     redeliver: set[str] = field(default_factory=set)  # message ids whose outcome could not be recorded
+    held: set[str] = field(default_factory=set)  # FIFO message ids kept for their next attempt
 
 
 @dataclass
@@ -94,18 +102,21 @@ class _Delivery:
 def deliver_batch(
     batch: Sequence[QueuedDelivery], deps: DeliverDeps, now: datetime, budget_seconds: float | None = None
 ) -> BatchReport:
-    deadline = deps.clock() + budget_seconds - RECORDING_MARGIN_SECONDS if budget_seconds is not None else inf
+    started = deps.clock()
+    deadline = started + budget_seconds - RECORDING_MARGIN_SECONDS if budget_seconds is not None else inf
     report = BatchReport()
     deliveries = [_Delivery(queued) for queued in batch]
     due = _hop_early(deliveries, now, report)
     _load(due, deps, now, report)
-    sendable = _sort_out(due, now, report)
+    # Slots are counted in the second the attempts go out, after the reads above, not when the batch came.
+    sending_at = now + timedelta(seconds=deps.clock() - started)
+    sendable = _within_rate_limits(_sort_out(due, now, report), deps, sending_at, report)
     _send_all(sendable, deps, now, deadline, report)
     hook_changes = _conclude(sendable, deps, now, report)
     # Record first, then schedule: a crash between the two redelivers the message (same webhook-id), it
     # never loses an attempt.
     _record(deliveries, deps, report)
-    _schedule(deliveries, deps, report)
+    _schedule(deliveries, deps, now, report)
     settle_manual_successes(report.outcomes, deps.events, now)
     for hook in hook_changes.values():
         _apply_hook_change(deps.hooks, hook)
@@ -207,6 +218,23 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
         else:
             sendable.append(delivery)
     return sendable
+
+
+def _within_rate_limits(
+    sendable: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchReport
+) -> list[_Delivery]:
+    """Deliveries over their hook's rate limit go back on the queue unchanged (same attempt number),
+    delayed until their turn; they are not attempts and leave no execution."""
+    waits = seconds_to_wait([d.hook for d in sendable if d.hook], deps.rate_counter, now)
+    ready: list[_Delivery] = []
+    for delivery, wait in zip(sendable, waits, strict=True):
+        if wait == 0:
+            ready.append(delivery)
+            continue
+        delay = min(wait, contract.SQS_MAX_DELAY_SECONDS)
+        delivery.follow_up = OutgoingMessage(body=delivery.message.model_dump_json(), delay_seconds=delay)
+        report.rate_limited += 1
+    return ready
 
 
 def _skip_execution(message: DeliveryMessage, hook: Hook, event: Event, now: datetime) -> Execution:
@@ -332,10 +360,12 @@ def _redeliver(delivery: _Delivery, report: BatchReport) -> None:
     report.item_errors += 1
 
 
-def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchReport) -> None:
+def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchReport) -> None:
     """Next attempts, hops and deferrals in SendMessageBatch calls; a message that can't be sent is
-    redelivered by SQS instead (only that one)."""
+    redelivered by SQS instead (only that one). A FIFO message is kept instead of sent again."""
     pending = [d for d in deliveries if d.follow_up is not None and d.queued.message_id not in report.redeliver]
+    _hold(deps, [d for d in pending if d.queued.ordered], now, report)
+    pending = [d for d in pending if not d.queued.ordered]
     if not pending:
         return
     try:
@@ -346,6 +376,25 @@ def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchRepor
     for position in unsent:
         logger.error("next attempt not scheduled; SQS will deliver this message again", extra=pending[position].ids)
         _redeliver(pending[position], report)
+
+
+def _hold(deps: DeliverDeps, ordered: list[_Delivery], now: datetime, report: BatchReport) -> None:
+    """Each FIFO follow-up keeps its message, invisible until the follow-up is due (the same attempt number
+    comes back as the next receive). If the hold fails, the message still comes back, after the queue's
+    visibility timeout: never lost, never overtaken."""
+    for delivery in ordered:
+        assert delivery.follow_up is not None
+        report.held.add(delivery.queued.message_id)
+        try:
+            deps.ordered_deliveries.hold(delivery.queued.receipt_handle, _due_in(delivery.follow_up, now))
+        except Exception:  # noqa: BLE001 - the per-delivery guard
+            logger.exception("FIFO message not held; it comes back after the visibility timeout", extra=delivery.ids)
+
+
+def _due_in(follow_up: OutgoingMessage, now: datetime) -> float:
+    """Seconds until a follow-up is due: its `not_before` when it has one (a retry), else its delay."""
+    not_before = DeliveryMessage.model_validate_json(follow_up.body).not_before
+    return max(0.0, (not_before - now).total_seconds()) if not_before else float(follow_up.delay_seconds)
 
 
 def _apply_hook_change(hooks: HookStore, desired: Hook) -> None:

@@ -43,6 +43,7 @@ def build_deps() -> FanoutDeps:
         events=EventsRepository(settings.subscriptions_table),
         hooks=HooksRepository(settings.subscriptions_table),
         deliveries=deliveries,
+        ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
         event_retention_days=settings.event_retention_days,
         recovery=RecoveryDeps(
             recoveries=RecoveriesRepository(settings.subscriptions_table),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ class FanoutDeps:
     events: EventsRepository
     hooks: HooksRepository
     deliveries: QueueClient
+    ordered_deliveries: QueueClient  # the FIFO queue, for hooks with `ordering: fifo`
     event_retention_days: int
     recovery: RecoveryDeps | None = None  # recoveries and bulk replays (functions/fanout/recovery.py)
 
@@ -47,15 +49,15 @@ class Routes:
             self.cache[key] = self.hooks.route_targets(tenant_id, event_type)
         return self.cache[key]
 
-    def of(self, event: Event) -> list[str]:
-        """Ids of the hooks the event goes to: type matched, then each hook's payload filter (the event's
-        data is parsed only when some hook has one)."""
+    def of(self, event: Event) -> list[RouteTarget]:
+        """The hooks the event goes to: type matched, then each hook's payload filter (the event's data is
+        parsed only when some hook has one)."""
         targets = self.targets(event.tenant_id, event.type)
         if all(target.filter is None for target in targets):
-            return [target.hook_id for target in targets]
+            return targets
         envelope = {"id": event.id, "type": event.type, "timestamp": iso(event.created_at)}
         envelope["data"] = json.loads(event.data)
-        return [target.hook_id for target in targets if target.filter is None or matches(target.filter, envelope)]
+        return [target for target in targets if target.filter is None or matches(target.filter, envelope)]
 
 
 def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
@@ -127,18 +129,36 @@ def fan_out(
     if event is None:
         return 0
     only = message.hook_ids if message.replay else None
-    targets = [hook_id for hook_id in routes.of(event) if only is None or hook_id in only]
-    deliveries = [
-        OutgoingMessage(
-            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
+    targets = [target for target in routes.of(event) if only is None or target.hook_id in only]
+    standard = [target.hook_id for target in targets if not target.fifo]
+    ordered = [target.hook_id for target in targets if target.fifo]
+    deps.deliveries.send_many([OutgoingMessage(body=_delivery_body(event, hook_id)) for hook_id in standard])
+    if ordered:
+        # Fan-out order is the FIFO order: a hook's events reach it in the order fan-out enqueues them.
+        deps.ordered_deliveries.send_many(
+            [
+                OutgoingMessage(
+                    body=_delivery_body(event, hook_id),
+                    group_id=hook_id,
+                    deduplication_id=ordered_deduplication_id(event.id, hook_id, message_id if message.replay else ""),
+                )
+                for hook_id in ordered
+            ]
         )
-        for hook_id in targets
-    ]
-    deps.deliveries.send_many(deliveries)
-    hook_ids = sorted({*(event.fanout_hooks or []), *targets})
+    hook_ids = sorted({*(event.fanout_hooks or []), *(target.hook_id for target in targets)})
     deps.events.mark_fanned_out(event, hook_ids, now)
     logger.info(
         "event fanned out",
         extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},
     )
     return len(targets)
+
+
+def _delivery_body(event: Event, hook_id: str) -> str:
+    return DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
+
+
+def ordered_deduplication_id(event_id: str, hook_id: str, replay_message_id: str) -> str:
+    """The same delivery fanned out again within SQS's 5-minute window (a retried fan-out) is sent once;
+    a replay (its own events-queue message) is a new delivery."""
+    return hashlib.sha256(f"{event_id}\n{hook_id}\n{replay_message_id}".encode()).hexdigest()

@@ -61,6 +61,19 @@ def headers_argument(pairs: list[str] | None) -> dict[str, str] | None:
     return headers
 
 
+RATE_LIMIT_OFF = "off"
+
+
+def rate_limit_argument(text: str) -> int | None:
+    """`--rate-limit`: deliveries per second, or `off` (no limit). The API checks the range."""
+    if text == RATE_LIMIT_OFF:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise UsageError(f"--rate-limit takes a whole number of deliveries per second or {RATE_LIMIT_OFF}") from exc
+
+
 def grace_seconds(text: str) -> int:
     try:
         return int(parse_duration(text))
@@ -90,6 +103,10 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["headers"] = headers
     if args.filter:
         body["filter"] = json_argument(args.filter)
+    if args.rate_limit is not None:
+        body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
+    if args.ordering:
+        body["ordering"] = args.ordering
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
     if not args.json:
@@ -123,6 +140,7 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
             "url": args.url,
             "on": args.on,
             "payload_format": args.format,
+            "ordering": args.ordering,
             "description": args.description,
             "headers": headers_argument(args.header),
         }.items()
@@ -130,10 +148,12 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
     }
     if args.filter or args.no_filter:
         body["filter"] = json_argument(args.filter) if args.filter else None
+    if args.rate_limit is not None:
+        body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
     if not body:
         raise UsageError(
             "nothing to update: give at least one of --name --url --on --format --description --header --filter "
-            "--no-filter"
+            "--no-filter --rate-limit --ordering"
         )
     _patch(client, args, body)
 

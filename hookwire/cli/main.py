@@ -19,6 +19,7 @@ from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
 FILTER_HELP = 'payload filter (JSON, or @file), e.g. \'{"data.status": {"$in": ["shipped"]}}\''
+ORDERINGS = ("none", "fifo")
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -37,6 +38,8 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
     register.add_argument("--filter", help=FILTER_HELP)
+    register.add_argument("--rate-limit", metavar="PER_SECOND", help="at most this many deliveries per second")
+    register.add_argument("--ordering", choices=ORDERINGS, help="fifo: in publish order, one at a time")
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -55,6 +58,8 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     hook_filter = update.add_mutually_exclusive_group()
     hook_filter.add_argument("--filter", help=FILTER_HELP)
     hook_filter.add_argument("--no-filter", action="store_true", help="remove the payload filter")
+    update.add_argument("--rate-limit", metavar="PER_SECOND|off", help="deliveries per second, or off")
+    update.add_argument("--ordering", choices=ORDERINGS)
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")

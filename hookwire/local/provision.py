@@ -35,6 +35,10 @@ class LocalNames:
         return f"{self.prefix}-deliveries"
 
     @property
+    def ordered_deliveries_queue(self) -> str:
+        return f"{self.prefix}-ordered-deliveries"
+
+    @property
     def admin_secret(self) -> str:
         return f"{self.prefix}/admin-token"
 
@@ -49,6 +53,8 @@ class Provisioned:
     deliveries_dlq_url: str
     admin_secret_arn: str
     kms_key_id: str
+    ordered_deliveries_queue_url: str
+    ordered_deliveries_dlq_url: str
 
 
 def table_definition(name: str, spec: TableSpec) -> dict[str, Any]:
@@ -78,20 +84,23 @@ def table_definition(name: str, spec: TableSpec) -> dict[str, Any]:
 
 
 def _queue_pair(sqs: Any, name: str, spec: ConsumerSpec, visibility_override: int | None) -> tuple[str, str]:
+    suffix, fifo = (".fifo", {"FifoQueue": "true"}) if spec.fifo else ("", {})
     dlq_url = sqs.create_queue(
-        QueueName=f"{name}-dlq",
+        QueueName=f"{name}-dlq{suffix}",
         Attributes={
             "MessageRetentionPeriod": str(contract.DLQ_RETENTION_DAYS * 86400),
             "VisibilityTimeout": str(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS),
+            **fifo,
         },
     )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     visibility = visibility_override if visibility_override is not None else spec.visibility_timeout_seconds
     url = sqs.create_queue(
-        QueueName=name,
+        QueueName=f"{name}{suffix}",
         Attributes={
             "VisibilityTimeout": str(visibility),
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}),
+            **fifo,
         },
     )["QueueUrl"]
     return url, dlq_url
@@ -115,6 +124,9 @@ def provision(
     deliveries_url, deliveries_dlq = _queue_pair(
         sqs, names.deliveries_queue, contract.DELIVERIES_CONSUMER, visibility_override
     )
+    ordered_url, ordered_dlq = _queue_pair(
+        sqs, names.ordered_deliveries_queue, contract.ORDERED_DELIVERIES_CONSUMER, visibility_override
+    )
     secret_arn = secrets.create_secret(Name=names.admin_secret, SecretString=admin_token)["ARN"]
     key_id = clients.get("kms").create_key(Description="Hookwire hook secrets")["KeyMetadata"]["Arn"]
     return Provisioned(
@@ -126,6 +138,8 @@ def provision(
         deliveries_dlq_url=deliveries_dlq,
         admin_secret_arn=secret_arn,
         kms_key_id=key_id,
+        ordered_deliveries_queue_url=ordered_url,
+        ordered_deliveries_dlq_url=ordered_dlq,
     )
 
 
@@ -136,6 +150,7 @@ def environment(provisioned: Provisioned) -> dict[str, str]:
         contract.Env.EXECUTIONS_TABLE: provisioned.executions_table,
         contract.Env.EVENTS_QUEUE_URL: provisioned.events_queue_url,
         contract.Env.DELIVERIES_QUEUE_URL: provisioned.deliveries_queue_url,
+        contract.Env.ORDERED_DELIVERIES_QUEUE_URL: provisioned.ordered_deliveries_queue_url,
         contract.Env.ADMIN_SECRET_ARN: provisioned.admin_secret_arn,
         contract.Env.KMS_KEY_ID: provisioned.kms_key_id,
         contract.Env.API_CONCURRENCY: "1",  # one in-process api container holds a tenant's whole publish rate

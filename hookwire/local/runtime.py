@@ -243,6 +243,8 @@ class LocalRuntime:
         queues = (
             (self.resources.events_queue_url, "fanout", contract.EVENTS_CONSUMER, config.fanout_concurrency),
             (self.resources.deliveries_queue_url, "deliver", contract.DELIVERIES_CONSUMER, config.delivery_concurrency),
+            # One poller: moto's own FIFO queues (kept for FIFO semantics) are not safe for concurrent receives.
+            (self.resources.ordered_deliveries_queue_url, "deliver", contract.ORDERED_DELIVERIES_CONSUMER, 1),
         )
         self.pollers = [
             QueuePoller(sqs, url, self.functions[name], spec.batch_size, config.poll_wait_seconds, concurrency)
@@ -252,7 +254,11 @@ class LocalRuntime:
             QueuePoller(
                 sqs, dlq_url, self.functions["dlq"], contract.DEAD_LETTERS_CONSUMER.batch_size, config.poll_wait_seconds
             )
-            for dlq_url in (self.resources.events_dlq_url, self.resources.deliveries_dlq_url)
+            for dlq_url in (
+                self.resources.events_dlq_url,
+                self.resources.deliveries_dlq_url,
+                self.resources.ordered_deliveries_dlq_url,
+            )
         ]
         for poller in self.pollers:
             poller.start()
@@ -314,15 +320,17 @@ class LocalRuntime:
             "deliveries": queue_depth(sqs, self.resources.deliveries_queue_url),
             "events_dlq": queue_depth(sqs, self.resources.events_dlq_url),
             "deliveries_dlq": queue_depth(sqs, self.resources.deliveries_dlq_url),
+            "ordered_deliveries": queue_depth(sqs, self.resources.ordered_deliveries_queue_url),
+            "ordered_deliveries_dlq": queue_depth(sqs, self.resources.ordered_deliveries_dlq_url),
         }
 
     def wait_until_quiet(self, timeout: float = 30.0, settle: float = 0.3) -> bool:
-        """True once both work queues stay empty (nothing visible, in flight or delayed) for `settle` s."""
+        """True once the work queues stay empty (nothing visible, in flight or delayed) for `settle` s."""
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None
         while time.monotonic() < deadline:
             depths = self.queue_depths()
-            if depths["events"] == 0 and depths["deliveries"] == 0:
+            if depths["events"] == depths["deliveries"] == depths["ordered_deliveries"] == 0:
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= settle:
                     return True

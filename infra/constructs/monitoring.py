@@ -121,6 +121,7 @@ class Monitoring(Construct):
                         names.DELIVERIES_EXHAUSTED,
                         names.RETRIES_SCHEDULED,
                         names.RETRIES_CANCELLED,
+                        names.DELIVERIES_RATE_LIMITED,
                         names.HOOKS_DISABLED,
                         names.DELIVERY_ITEM_ERRORS,
                         names.DEAD_LETTERS,

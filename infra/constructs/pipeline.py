@@ -16,12 +16,13 @@ from infra.constructs.queues import QueueWithDlq
 
 
 def _event_source(queue: sqs.IQueue, spec: contract.ConsumerSpec) -> sources.SqsEventSource:
+    window = {"max_batching_window": Duration.seconds(spec.max_batching_window_seconds)} if not queue.fifo else {}
     return sources.SqsEventSource(
         queue,
         batch_size=spec.batch_size,
-        max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
         report_batch_item_failures=True,
         max_concurrency=spec.max_concurrency,
+        **window,  # FIFO event sources take no batching window
     )
 
 
@@ -32,9 +33,12 @@ class DeliveryPipeline(Construct):
         super().__init__(scope, construct_id)
         self.events = QueueWithDlq(self, "Events", contract.EVENTS_CONSUMER)
         self.deliveries = QueueWithDlq(self, "Deliveries", contract.DELIVERIES_CONSUMER)
+        # Hooks with `ordering: fifo`; an idle FIFO queue costs nothing.
+        self.ordered_deliveries = QueueWithDlq(self, "OrderedDeliveries", contract.ORDERED_DELIVERIES_CONSUMER)
         queue_env = {
             contract.Env.EVENTS_QUEUE_URL: self.events.queue.queue_url,
             contract.Env.DELIVERIES_QUEUE_URL: self.deliveries.queue.queue_url,
+            contract.Env.ORDERED_DELIVERIES_QUEUE_URL: self.ordered_deliveries.queue.queue_url,
         }
         self.environment = {**environment, **queue_env}
         self.fanout = self._consumer(
@@ -48,7 +52,9 @@ class DeliveryPipeline(Construct):
             config,
             "Hookwire delivery",
         )
-        # One recorder drains both DLQs: what reached them becomes a failed execution or a failed event.
+        ordered = self.ordered_deliveries
+        self.deliver.add_event_source(_event_source(ordered.queue, ordered.spec))
+        # One recorder drains the DLQs: what reached them becomes a failed execution or a failed event.
         self.dead_letters = HookwireFunction(
             self,
             "DeadLetters",
@@ -59,7 +65,7 @@ class DeliveryPipeline(Construct):
             config=config,
             description="Hookwire dead-letter recorder",
         ).function
-        for queue in (self.events, self.deliveries):
+        for queue in (self.events, self.deliveries, self.ordered_deliveries):
             self.dead_letters.add_event_source(_event_source(queue.dlq, contract.DEAD_LETTERS_CONSUMER))
 
     def _consumer(

@@ -1,4 +1,4 @@
-"""An SQS queue with its DLQ, sized from the contract's consumer spec."""
+"""An SQS queue with its DLQ, sized from the contract's consumer spec (both FIFO when the spec is)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class QueueWithDlq(Construct):
             visibility_timeout=Duration.seconds(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
+            **_fifo(spec),
         )
         self.queue = sqs.Queue(
             self,
@@ -30,4 +31,10 @@ class QueueWithDlq(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dlq, max_receive_count=spec.max_receive_count),
+            **_fifo(spec),
         )
+
+
+def _fifo(spec: ConsumerSpec) -> dict[str, bool]:
+    """FIFO, with explicit deduplication ids (fan-out sends them): two equal bodies can be two deliveries."""
+    return {"fifo": True, "content_based_deduplication": False} if spec.fifo else {}

@@ -477,3 +477,22 @@ def test_execution_tables_fit_100_columns(runtime, cli, tenant_token) -> None:
         code, out, _ = cli("hooks", "executions", hook["id"], token=tenant_token)
     assert code == 0 and "503" in out
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_delivery_controls_are_set_shown_and_cleared_from_the_cli(runtime, cli, tenant_token) -> None:
+    # Given a hook registered with a rate limit and FIFO ordering
+    t = tenant_token
+    with Receiver() as receiver:
+        hook = _json(cli("--json", "hooks", "register", "--name", "controlled", "--on", "lead.created",
+                     "--url", receiver.url, "--rate-limit", "5", "--ordering", "fifo", token=t))  # fmt: skip
+    # Then `hooks get` shows both
+    code, out, _ = cli("hooks", "get", hook["id"], token=t)
+    assert code == 0 and "rate_limit_per_second  5" in out and "ordering               fifo" in out
+    # When the limit is turned off and the ordering set back
+    updated = _json(cli("--json", "hooks", "update", hook["id"], "--rate-limit", "off", "--ordering", "none", token=t))
+    # Then both are gone
+    assert updated["rate_limit_per_second"] is None and updated["ordering"] == "none"
+    # And a limit that is not a number is a usage error, one out of range the API's error naming the field
+    assert cli("hooks", "update", hook["id"], "--rate-limit", "fast", token=t)[0] == ExitCode.USAGE
+    code, _, err = cli("hooks", "update", hook["id"], "--rate-limit", "0", token=t)
+    assert code == 1 and "rate_limit_per_second" in err

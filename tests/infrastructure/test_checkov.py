@@ -21,8 +21,8 @@ def _api_function(template) -> dict:
 def test_the_api_function_has_reserved_concurrency_and_the_consumers_are_capped(template) -> None:
     assert _api_function(template)["Properties"]["ReservedConcurrentExecutions"] == 20
     mappings = _resources(template, "AWS::Lambda::EventSourceMapping").values()
-    # (the dead-letter recorder drains two DLQs, at most 2 at once each)
-    assert sorted(m["Properties"]["ScalingConfig"]["MaximumConcurrency"] for m in mappings) == [2, 2, 20, 50]
+    # (the dead-letter recorder drains three DLQs, at most 2 at once each; deliver drains two queues)
+    assert sorted(m["Properties"]["ScalingConfig"]["MaximumConcurrency"] for m in mappings) == [2, 2, 2, 20, 20, 50]
 
 
 def test_abuse_limits_and_the_concurrency_they_are_split_over_reach_the_api(template) -> None:

@@ -41,7 +41,7 @@ def test_queue_settings_match_the_contract_in_stack_and_local_runtime(template) 
     stack = sorted((q["VisibilityTimeout"], q["RedrivePolicy"]["maxReceiveCount"]) for q in queues)
     expected = sorted(
         (s.visibility_timeout_seconds, s.max_receive_count)
-        for s in (contract.EVENTS_CONSUMER, contract.DELIVERIES_CONSUMER)
+        for s in (contract.EVENTS_CONSUMER, contract.DELIVERIES_CONSUMER, contract.ORDERED_DELIVERIES_CONSUMER)
     )
     assert stack == expected
     with mock_aws():
@@ -49,7 +49,11 @@ def test_queue_settings_match_the_contract_in_stack_and_local_runtime(template) 
         provisioned = provision(clients, "token")
         sqs = clients.get("sqs")
         local = []
-        for url in (provisioned.events_queue_url, provisioned.deliveries_queue_url):
+        for url in (
+            provisioned.events_queue_url,
+            provisioned.deliveries_queue_url,
+            provisioned.ordered_deliveries_queue_url,
+        ):
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             import json
 
@@ -62,13 +66,13 @@ def test_queue_settings_match_the_contract_in_stack_and_local_runtime(template) 
 def test_dlq_settings_match_the_contract_in_stack_and_local_runtime(template) -> None:
     queues = template.find_resources("AWS::SQS::Queue").values()
     dlqs = [q["Properties"] for q in queues if "RedrivePolicy" not in q["Properties"]]
-    expected = [(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS, contract.DLQ_RETENTION_DAYS * 86400)] * 2
+    expected = [(contract.DLQ_VISIBILITY_TIMEOUT_SECONDS, contract.DLQ_RETENTION_DAYS * 86400)] * 3
     assert [(q["VisibilityTimeout"], q["MessageRetentionPeriod"]) for q in dlqs] == expected
     with mock_aws():
         clients = AwsClients()
         provisioned = provision(clients, "token")
         local = []
-        for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url):
+        for url in (provisioned.events_dlq_url, provisioned.deliveries_dlq_url, provisioned.ordered_deliveries_dlq_url):
             attributes = clients.get("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             local.append((int(attributes["VisibilityTimeout"]), int(attributes["MessageRetentionPeriod"])))
         assert local == expected

@@ -103,6 +103,7 @@ def recorder(aws_env: Provisioned, monkeypatch: pytest.MonkeyPatch) -> CallRecor
             aws_env.executions_table: "executions",
             aws_env.events_queue_url: "events queue",
             aws_env.deliveries_queue_url: "deliveries queue",
+            aws_env.ordered_deliveries_queue_url: "ordered deliveries queue",
         }
     )
     hooked: set[int] = set()
@@ -170,6 +171,7 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
         hook = create_hook(api, token, ok.url)
         routes.add("POST /hooks")
         create_hook(api, token, failing.url)
+        create_hook(api, token, failing.url, ordering="fifo")  # its retry holds its FIFO message
         create_hook(api, token, gone.url)
         hook_path = f"/hooks/{hook['id']}"
         call("GET", "/hooks", "/hooks", token)
@@ -272,6 +274,7 @@ def _resource_labels(stack: HookwireStack) -> dict[str, str]:
         key(executions_arn): "executions",
         key(stack.pipeline.events.queue.queue_arn): "events queue",
         key(stack.pipeline.deliveries.queue.queue_arn): "deliveries queue",
+        key(stack.pipeline.ordered_deliveries.queue.queue_arn): "ordered deliveries queue",
         key(stack.secrets_key.key_arn): "kms",
         key(stack.api.admin_secret.secret_arn): "secretsmanager",
     }

@@ -41,8 +41,8 @@ def _resources(template, kind):
 def test_the_stack_has_every_capability(template) -> None:
     template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
     template.resource_count_is("AWS::DynamoDB::GlobalTable", 2)
-    template.resource_count_is("AWS::SQS::Queue", 4)
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)  # two work queues, two DLQs
+    template.resource_count_is("AWS::SQS::Queue", 6)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 6)  # three work queues, three DLQs
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
     template.resource_count_is("AWS::CloudFormation::CustomResource", 1)
     outputs = template.to_json()["Outputs"]
@@ -51,19 +51,32 @@ def test_the_stack_has_every_capability(template) -> None:
 
 def test_event_sources_report_batch_item_failures(template) -> None:
     template.all_resources_properties(
-        "AWS::Lambda::EventSourceMapping",
-        {"FunctionResponseTypes": ["ReportBatchItemFailures"], "BatchSize": 10},
+        "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
     )
+    sizes = sorted(
+        m["Properties"]["BatchSize"] for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()
+    )
+    assert sizes == [1, 10, 10, 10, 10, 10]  # the FIFO deliveries queue: one message per invocation
+
+
+def test_the_ordered_deliveries_queue_and_its_dlq_are_fifo_with_explicit_deduplication(template) -> None:
+    fifo = [
+        q["Properties"] for q in _resources(template, "AWS::SQS::Queue").values() if q["Properties"].get("FifoQueue")
+    ]
+    assert len(fifo) == 2
+    assert all(q["ContentBasedDeduplication"] is False for q in fifo)
+    [work] = [q for q in fifo if "RedrivePolicy" in q]
+    assert work["RedrivePolicy"]["maxReceiveCount"] == contract.ORDERED_DELIVERIES_CONSUMER.max_receive_count
 
 
 def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_function_timeout(template) -> None:
     functions = _resources(template, "AWS::Lambda::Function")
     timeouts = {props["Properties"].get("Timeout") for props in functions.values()}
     queues = [q for q in _resources(template, "AWS::SQS::Queue").values() if "RedrivePolicy" in q["Properties"]]
-    assert len(queues) == 2
+    assert len(queues) == 3
     for queue in queues:
         props = queue["Properties"]
-        assert props["RedrivePolicy"]["maxReceiveCount"] == contract.DELIVERIES_CONSUMER.max_receive_count
+        assert props["RedrivePolicy"]["maxReceiveCount"] >= contract.DELIVERIES_CONSUMER.max_receive_count
         assert props["VisibilityTimeout"] >= 6 * max(t for t in timeouts if t and t <= 60)
 
 
@@ -167,13 +180,13 @@ def test_deliver_can_only_write_executions_in_batches(template) -> None:
     assert not any("dynamodb:Scan" in acts for acts in actions_by_resource.values())
 
 
-def test_the_dead_letter_recorder_drains_both_dlqs_with_least_privilege(template) -> None:
+def test_the_dead_letter_recorder_drains_every_dlq_with_least_privilege(template) -> None:
     # Given the synthesised stack
     functions = _resources(template, "AWS::Lambda::Function")
     recorder = next(n for n, f in functions.items() if f["Properties"].get("Handler") == constants.DEAD_LETTERS_HANDLER)
     queues = _resources(template, "AWS::SQS::Queue")
     dlqs = {name for name, q in queues.items() if "RedrivePolicy" not in q["Properties"]}
-    # Then its event sources are exactly the two DLQs
+    # Then its event sources are exactly the DLQs
     mappings = [
         m["Properties"]
         for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()

@@ -188,12 +188,12 @@ def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_
     with (
         patch.object(
             HooksRepository, "route_targets", autospec=True, side_effect=HooksRepository.route_targets
-        ) as route,
+        ) as routes,
         patch.object(HooksRepository, "list_hooks", autospec=True) as list_hooks,
     ):
         pipeline.fanout.poll_once(0)
     # Then it looked the routes up once, never listed the tenant's hooks, and only active matches receive
-    assert route.call_count == 1 and list_hooks.call_count == 0
+    assert routes.call_count == 1 and list_hooks.call_count == 0
     pipeline.run_until_quiet()
     assert len(receiver.deliveries) == 15
 

@@ -11,9 +11,10 @@ from datetime import datetime
 from functions.common.dal.hooks import RouteTarget
 from functions.common.dal.queues import OutgoingMessage
 from functions.common.delivery import DeliverDeps
+from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
-from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Tenant
+from functions.common.models import Event, EventType, Execution, Hook, HookSecret, HookStatus, Ordering, Tenant
 from functions.common.retry import RetrySchedule
 
 
@@ -59,6 +60,16 @@ class FakeStore:
         self.events[event_id] = event.model_copy(update={"settled": {**event.settled, hook_id: at}})
 
 
+def signed_hook(hook_id: str, tenant_id: str, now: datetime, **fields: object) -> Hook:
+    """An active hook on every event type with one live secret, at https://receiver.example/{hook_id}."""
+    secret = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=now)
+    url = f"https://receiver.example/{hook_id}"
+    return Hook.model_validate(
+        {"id": hook_id, "tenant_id": tenant_id, "name": hook_id, "url": url, "on": ["*"], "created_at": now,
+         "updated_at": now, "secrets": [secret], **fields}
+    )  # fmt: skip
+
+
 @dataclass
 class FakeExecutions:
     written: list[Execution] = field(default_factory=list)
@@ -90,6 +101,34 @@ class FakeQueue:
         unsent = [position for position, message in enumerate(messages) if self.refuse(message)]
         self.sent.extend(message for position, message in enumerate(messages) if position not in unsent)
         return unsent
+
+
+@dataclass
+class FakeRateCounter:
+    """Per-hook, per-second counters in memory; `updates` counts the requests the real one would make."""
+
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    updates: int = 0
+    unavailable: bool = False
+
+    def take(self, hook_id: str, wanted: int, now: datetime) -> int:
+        self.updates += 1
+        if self.unavailable:
+            raise DependencyFailure("UpdateItem failed: ProvisionedThroughputExceededException")
+        key = (hook_id, int(now.timestamp()))
+        before = self.counts.get(key, 0)
+        self.counts[key] = before + wanted
+        return before
+
+
+@dataclass
+class FakeHeldQueue:
+    """The FIFO queue's visibility changes: receipt handle -> seconds held."""
+
+    held: dict[str, float] = field(default_factory=dict)
+
+    def hold(self, receipt_handle: str, seconds: float) -> None:
+        self.held[receipt_handle] = seconds
 
 
 class PlainSecrets:
@@ -137,6 +176,8 @@ def fake_deps(
     http: object | None = None,
     executions: FakeExecutions | None = None,
     queue: FakeQueue | None = None,
+    rate_counter: FakeRateCounter | None = None,
+    ordered_queue: FakeHeldQueue | None = None,
     clock: Callable[[], float] | None = None,
     timeout_seconds: float = 1.0,
     concurrency: int = 10,
@@ -150,6 +191,8 @@ def fake_deps(
         events=store,
         executions=executions or FakeExecutions(),
         deliveries=queue or FakeQueue(),
+        ordered_deliveries=ordered_queue or FakeHeldQueue(),
+        rate_counter=rate_counter or FakeRateCounter(),
         http=http or ScriptedSender(),  # type: ignore[arg-type]
         secret_box=PlainSecrets(),
         schedule=RetrySchedule.parse(schedule, jitter=0),
@@ -201,7 +244,8 @@ class FakeSubscriptions:
         return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
 
     def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
-        """The routing index with each hook's payload filter, as the route items carry it."""
+        """The routing index with each hook's payload filter and ordering, as the route items carry it."""
         hooks = self.hooks.get(tenant_id, [])
         matched = (h for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
-        return sorted((RouteTarget(h.id, h.filter) for h in matched), key=lambda target: target.hook_id)
+        targets = (RouteTarget(h.id, h.filter, h.ordering is Ordering.FIFO) for h in matched)
+        return sorted(targets, key=lambda target: target.hook_id)

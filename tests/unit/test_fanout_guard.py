@@ -67,6 +67,7 @@ def _run(world, records: list[dict[str, Any]]) -> tuple[set[str], list[str]]:
         events=subscriptions,  # type: ignore[arg-type]
         hooks=subscriptions,  # type: ignore[arg-type]
         deliveries=deliveries,  # type: ignore[arg-type]
+        ordered_deliveries=FakeQueue(),  # type: ignore[arg-type]
         event_retention_days=1,
     )
     response = handler.process_batch({"Records": records}, deps)

@@ -201,6 +201,7 @@ def test_fan_out_skips_hooks_whose_filter_rejects_the_event_and_records_only_the
         events=subscriptions,  # type: ignore[arg-type]
         hooks=subscriptions,  # type: ignore[arg-type]
         deliveries=queue,  # type: ignore[arg-type]
+        ordered_deliveries=FakeQueue(),  # type: ignore[arg-type]
         event_retention_days=1,
     )
     # When a cancelled order is fanned out

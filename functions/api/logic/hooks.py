@@ -32,6 +32,8 @@ from functions.common.ssrf import UrlGuard, UrlRefused
 MAX_OLD_SECRETS = 5
 HOOK_QUOTA_RETRY_AFTER_SECONDS = 60  # a quota frees up only when a hook is deleted; poll no faster than this
 TEST_EVENT_TYPE = "webhook.test"
+# Fields a PATCH may set to null: clearing them turns the feature off.
+NULLABLE_HOOK_FIELDS = ("description", "filter", "rate_limit_per_second")
 
 
 def _check_on(on: list[str], event_types: EventTypesRepository) -> list[EventType]:
@@ -113,6 +115,8 @@ def create_hook(
         headers=body.headers,
         payload_format=payload_format,
         filter=body.filter,
+        rate_limit_per_second=body.rate_limit_per_second,
+        ordering=body.ordering,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
@@ -144,7 +148,7 @@ def update_hook(
     if body.on is not None:
         _check_on(body.on, event_types)
     for field_name, value in changes.items():
-        if value is None and field_name not in ("description", "filter"):
+        if value is None and field_name not in NULLABLE_HOOK_FIELDS:
             raise ValidationFailed(f"{field_name} can't be null", field=field_name)
 
     def apply(hook: Hook) -> Hook:

@@ -497,6 +497,12 @@ function eventTypePicker(types, selected) {
   return fieldset;
 }
 
+function choice(name, value, labels) {
+  const select = h("select", { name }, Object.entries(labels).map(([option, label]) => h("option", { value: option }, label)));
+  select.value = value;
+  return select;
+}
+
 async function hookFormView(hookId) {
   if (session.read_only) return hooksView();
   show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), loading());
@@ -516,13 +522,23 @@ async function hookFormView(hookId) {
   const description = h("textarea", { name: "description", rows: 2 }, hook ? hook.description || "" : "");
   description.style.minHeight = "3.5rem";
   const picker = eventTypePicker(types, hook ? hook.on : []);
-  const format = h(
-    "select",
-    { name: "payload_format" },
-    h("option", { value: "envelope" }, "Envelope (id, type, timestamp, data)"),
-    h("option", { value: "data" }, "Data only (as published)"),
-  );
-  format.value = hook ? hook.payload_format : "envelope";
+  const format = choice("payload_format", hook ? hook.payload_format : "envelope", {
+    envelope: "Envelope (id, type, timestamp, data)",
+    data: "Data only (as published)",
+  });
+  const rateLimit = h("input", {
+    type: "number",
+    name: "rate_limit_per_second",
+    min: 1,
+    max: 1000,
+    step: 1,
+    inputmode: "numeric",
+    value: hook && hook.rate_limit_per_second ? String(hook.rate_limit_per_second) : "",
+  });
+  const ordering = choice("ordering", hook ? hook.ordering : "none", {
+    none: "Any order (fastest)",
+    fifo: "In publish order, one at a time (FIFO)",
+  });
   const headers = headerRows(hook ? hook.headers : {});
   const payloadFilter = h(
     "textarea",
@@ -532,7 +548,10 @@ async function hookFormView(hookId) {
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, headers, filter: payloadFilter };
+  const fields = {
+    name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, ordering, headers,
+    filter: payloadFilter,
+  };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
@@ -541,6 +560,8 @@ async function hookFormView(hookId) {
     field("Description", description, "(optional)"),
     picker,
     field("Payload format", format),
+    field("Rate limit", rateLimit, "(deliveries per second; empty: no limit)"),
+    field("Delivery order", ordering),
     headers,
     field("Payload filter", payloadFilter, "(optional JSON: only events it matches are delivered)"),
     status,
@@ -555,6 +576,8 @@ async function hookFormView(hookId) {
       description: description.value,
       on: picker.collect(),
       payload_format: format.value,
+      rate_limit_per_second: rateLimit.value.trim() === "" ? null : Number(rateLimit.value),
+      ordering: ordering.value,
       headers: headers.collect(),
     };
     try {
@@ -661,6 +684,8 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, h("div", { class: "chips" }, hook.on.map((t) => h("span", { class: "chip" }, t)))),
     h("dt", {}, "Payload format"),
     h("dd", {}, hook.payload_format),
+    hook.rate_limit_per_second ? [h("dt", {}, "Rate limit"), h("dd", {}, `${hook.rate_limit_per_second} per second`)] : null,
+    hook.ordering === "fifo" ? [h("dt", {}, "Delivery order"), h("dd", {}, "In publish order, one at a time (FIFO)")] : null,
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
     hook.filter ? [h("dt", {}, "Payload filter"), h("dd", {}, h("pre", {}, JSON.stringify(hook.filter, null, 2)))] : null,

@@ -6,6 +6,8 @@
 | route      | ROUTE#{tenant}#{type} | {hook_id}      |
 | glob route | ROUTE#{tenant}#*      | {hook_id}      |
 
+A FIFO hook's routes carry `ordering: fifo`, so fan-out picks the ordered queue without reading the hook.
+
 Hooks carry a `version` for optimistic locking, because the API and the deliver function both update them.
 
 Routes are fan-out's index: one item per (tenant, exact event type) an active hook listens to, and one
@@ -32,13 +34,14 @@ from functions.common.dal.table import TableRepository
 from functions.common.dal.tenants import tenant_partition
 from functions.common.errors import Conflict, DependencyFailure, HookNotFound
 from functions.common.matching import entry_matches, is_glob
-from functions.common.models import Hook, HookStatus
+from functions.common.models import Hook, HookStatus, Ordering
 
 GLOB_ROUTE = "*"
 ROUTE_FILTER = "filter"
 _HOOK_PREFIX = "HOOK#"
 _MAX_LOCK_RETRIES = 5
 _TRANSACTION_LIMIT = 100
+_ORDERING = "ordering"
 
 
 def hook_key(tenant_id: str, hook_id: str) -> Item:
@@ -59,7 +62,11 @@ def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
     each of its routes, so fan-out evaluates it without reading the hook; unfiltered routes carry nothing."""
     if hook.status is not HookStatus.ACTIVE:
         return {}
-    extra: Item = {ROUTE_FILTER: s(payload_filter.canonical(hook.filter))} if hook.filter else {}
+    extra: Item = {}
+    if hook.filter:
+        extra[ROUTE_FILTER] = s(payload_filter.canonical(hook.filter))
+    if hook.ordering is not Ordering.NONE:
+        extra[_ORDERING] = s(hook.ordering.value)
     items = [{**route_key(hook.tenant_id, entry, hook.id), **extra} for entry in hook.on if not is_glob(entry)]
     globs = sorted(entry for entry in hook.on if is_glob(entry))
     if globs:
@@ -69,15 +76,18 @@ def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
 
 @dataclass(frozen=True)
 class RouteTarget:
-    """One hook an event type routes to, with the hook's payload filter when it has one."""
+    """One hook an event type routes to, with what fan-out needs of it: its payload filter when it has one,
+    and whether it wants FIFO delivery."""
 
     hook_id: str
     filter: payload_filter.Filter | None = None
+    fifo: bool = False
 
     @classmethod
     def of(cls, item: Item) -> RouteTarget:
         stored = item.get(ROUTE_FILTER, {}).get("S")
-        return cls(item["sk"]["S"], json.loads(stored) if stored else None)
+        fifo = item.get(_ORDERING, {}).get("S") == Ordering.FIFO.value
+        return cls(item["sk"]["S"], json.loads(stored) if stored else None, fifo)
 
 
 def _hook_item(hook: Hook, version: int) -> Item:

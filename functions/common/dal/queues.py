@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import ceil
 from typing import Any
 
 from functions.common import contract
@@ -16,8 +17,12 @@ SEND_BATCH_LIMIT = 10
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """`group_id` and `deduplication_id` only for a FIFO queue (which takes no per-message delay)."""
+
     body: str
     delay_seconds: int = 0
+    group_id: str | None = None
+    deduplication_id: str | None = None
 
 
 class QueueClient:
@@ -56,13 +61,26 @@ class QueueClient:
         return unsent
 
     def _send_chunk(self, chunk: dict[str, OutgoingMessage]) -> list[str]:
-        entries = [
-            {
-                "Id": key,
-                "MessageBody": message.body,
-                "DelaySeconds": max(0, min(contract.SQS_MAX_DELAY_SECONDS, message.delay_seconds)),
-            }
-            for key, message in chunk.items()
-        ]
+        entries = [_entry(key, message) for key, message in chunk.items()]
         response = call(self._sqs.send_message_batch, QueueUrl=self.queue_url, Entries=entries)
         return [failure["Id"] for failure in response.get("Failed", [])]
+
+    def hold(self, receipt_handle: str, seconds: float) -> None:
+        """Keep a received message out of sight for `seconds` (its FIFO group waits behind it)."""
+        timeout = max(0, min(contract.SQS_MAX_VISIBILITY_SECONDS, ceil(seconds)))
+        call(
+            self._sqs.change_message_visibility,
+            QueueUrl=self.queue_url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=timeout,
+        )
+
+
+def _entry(key: str, message: OutgoingMessage) -> dict[str, Any]:
+    if message.group_id is not None:
+        entry = {"Id": key, "MessageBody": message.body, "MessageGroupId": message.group_id}
+        if message.deduplication_id is not None:
+            entry["MessageDeduplicationId"] = message.deduplication_id
+        return entry
+    delay = max(0, min(contract.SQS_MAX_DELAY_SECONDS, message.delay_seconds))
+    return {"Id": key, "MessageBody": message.body, "DelaySeconds": delay}

@@ -14,9 +14,11 @@ from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, De
 from functions.common.delivery.ports import (
     EventStore,
     ExecutionLog,
+    HeldQueue,
     HookStore,
     HttpSender,
     QueuePublisher,
+    RateCounter,
     SecretOpener,
 )
 from functions.common.delivery.request import OutgoingRequest, build_request
@@ -34,6 +36,8 @@ class DeliverDeps:
     events: EventStore
     executions: ExecutionLog
     deliveries: QueuePublisher
+    ordered_deliveries: HeldQueue  # touched only for FIFO hooks' retries
+    rate_counter: RateCounter  # touched only for hooks with a rate limit
     http: HttpSender
     secret_box: SecretOpener
     schedule: RetrySchedule

@@ -13,6 +13,7 @@ from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.rate_limits import RateLimitRepository
 from functions.common.dal.secret_box import SecretBox
 from functions.common.delivery.attempt import DeliverDeps
 from functions.common.http_client import WebhookHttpClient
@@ -46,6 +47,8 @@ def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
         events=EventsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         deliveries=QueueClient(settings.deliveries_queue_url),
+        ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
+        rate_counter=RateLimitRepository(settings.subscriptions_table),
         http=shared_http_client(settings.allow_http, settings.allowed_cidrs, concurrency),
         secret_box=shared_secret_box(settings.kms_key_id),
         schedule=settings.schedule(),

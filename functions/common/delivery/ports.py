@@ -46,6 +46,20 @@ class QueuePublisher(Protocol):
         ...
 
 
+class HeldQueue(Protocol):
+    """The FIFO deliveries queue: a retry keeps its message, out of sight until the retry is due."""
+
+    def hold(self, receipt_handle: str, seconds: float) -> None: ...
+
+
+class RateCounter(Protocol):
+    """Per-hook, per-clock-second delivery counters (functions/common/dal/rate_limits.py)."""
+
+    def take(self, hook_id: str, wanted: int, now: datetime) -> int:
+        """Counts `wanted` more deliveries in `now`'s second; returns the count before them."""
+        ...
+
+
 class HttpSender(Protocol):
     def post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult: ...
 
