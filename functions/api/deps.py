@@ -1,4 +1,7 @@
-"""Everything the api logic needs, built once per container from ApiSettings; tests inject their own."""
+"""Everything the api logic needs, built once per container from ApiSettings; tests inject their own.
+
+The repositories come from `build_repositories` and the delivery dependencies from `delivery_deps`, which
+the api shares (test deliveries): nothing here is built a second time."""
 
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
+from functions.common.dal.repositories import build_repositories
 from functions.common.dal.secret_box import SecretBox
 from functions.common.dal.tenants import TenantsRepository
 from functions.common.dal.tokens import TokensRepository
 from functions.common.delivery import DeliverDeps
-from functions.common.delivery.factory import delivery_deps, shared_secret_box
+from functions.common.delivery.factory import delivery_deps, shared_secret_box, shared_url_guard
+from functions.common.delivery.ports import QueuePublisher
 from functions.common.settings import ApiSettings, api_settings
 from functions.common.ssrf import UrlGuard
 
@@ -34,7 +39,7 @@ class ApiDeps:
     executions: ExecutionsRepository
     portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
-    deliveries_queue: QueueClient
+    deliveries_queue: QueuePublisher
     admin_secret: AdminSecret
     guard: UrlGuard
     secret_box: SecretBox
@@ -44,25 +49,24 @@ class ApiDeps:
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
-    delivery = delivery_deps(settings)
-    table = settings.subscriptions_table
-    tokens = TokensRepository(table)
+    repositories = build_repositories(settings)
+    delivery = delivery_deps(settings, repositories)
     return ApiDeps(
         settings=settings,
-        tenants=TenantsRepository(table),
-        tokens=tokens,
-        event_types=EventTypesRepository(table),
-        hooks=HooksRepository(table),
-        events=EventsRepository(table),
-        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
-        portal_sessions=PortalSessionsRepository(table),
+        tenants=repositories.tenants,
+        tokens=repositories.tokens,
+        event_types=repositories.event_types,
+        hooks=repositories.hooks,
+        events=repositories.events,
+        executions=repositories.executions,
+        portal_sessions=repositories.portal_sessions,
         events_queue=QueueClient(settings.events_queue_url),
-        deliveries_queue=QueueClient(settings.deliveries_queue_url),
+        deliveries_queue=delivery.deliveries,
         admin_secret=AdminSecret(settings.admin_secret_arn),
-        guard=UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs),
+        guard=shared_url_guard(settings.allow_http, settings.allowed_cidrs),
         secret_box=shared_secret_box(settings.kms_key_id),
         delivery=delivery,
-        token_usage=TokenUsage(tokens),
+        token_usage=TokenUsage(repositories.tokens),
         publish_limiter=PublishLimiter(settings.tenant_publish_rate, settings.api_concurrency),
     )
 

@@ -17,11 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.common import metric_names as names
-from functions.common.dal.event_types import EventTypesRepository
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
-from functions.common.dal.tenants import TenantsRepository
+from functions.common.dal.repositories import build_repositories
 from functions.common.errors import EventRejected
 from functions.common.models import EventMessage
 from functions.common.observability import logger, metrics, tracer
@@ -33,11 +30,12 @@ from functions.fanout.logic import FanoutDeps, Routes, fan_out
 
 def build_deps() -> FanoutDeps:
     settings = fanout_settings()
+    repositories = build_repositories(settings)
     return FanoutDeps(
-        tenants=TenantsRepository(settings.subscriptions_table),
-        event_types=EventTypesRepository(settings.subscriptions_table),
-        events=EventsRepository(settings.subscriptions_table),
-        hooks=HooksRepository(settings.subscriptions_table),
+        tenants=repositories.tenants,
+        event_types=repositories.event_types,
+        events=repositories.events,
+        hooks=repositories.hooks,
         deliveries=QueueClient(settings.deliveries_queue_url),
         event_retention_days=settings.event_retention_days,
     )

@@ -147,19 +147,7 @@ def test_racing_identical_publishes_create_one_event(api, tenant, pipeline, rece
     results = []
 
     def publish_once() -> None:
-        results.append(
-            publish_logic(
-                tenant["id"],
-                body,
-                None,
-                deps.event_types,
-                deps.events,
-                deps.events_queue,
-                30,
-                deps.publish_limiter,
-                utcnow(),
-            ).created
-        )
+        results.append(publish_logic(tenant["id"], body, None, deps, utcnow()).created)
 
     threads = [threading.Thread(target=publish_once) for _ in range(4)]
     for thread in threads:

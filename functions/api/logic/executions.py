@@ -10,7 +10,8 @@ from functions.api.schemas import Accepted, ExecutionDetail, ExecutionView, Page
 from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
-from functions.common.dal.queues import OutgoingMessage, QueueClient
+from functions.common.dal.queues import OutgoingMessage
+from functions.common.delivery.ports import QueuePublisher
 from functions.common.errors import ExecutionNotFound, NotFound, ValidationFailed
 from functions.common.models import DeliveryMessage, Execution, ExecutionStatus, Hook
 
@@ -59,7 +60,7 @@ def retry_execution(
     hooks: HooksRepository,
     events: EventsRepository,
     executions: ExecutionsRepository,
-    deliveries: QueueClient,
+    deliveries: QueuePublisher,
     now: datetime,
 ) -> Accepted:
     """Deliver that event to that hook again now, whatever the hook's state or the schedule says.

@@ -42,11 +42,7 @@ router = APIGatewayHttpRouter()
 
 @router.post("/hooks", summary="Register a hook; the answer carries its secret, shown once")
 def create_hook(body: CreateHook, tenant_id: TenantParam = None) -> Response[HookWithSecret]:
-    scope = tenant(router.context, tenant_id)
-    d = deps()
-    max_hooks = d.settings.max_hooks_per_tenant
-    created = hooks.create_hook(scope, body, d.hooks, d.event_types, d.tenants, d.guard, d.secret_box, max_hooks, now())
-    return reply(201, created)
+    return reply(201, hooks.create_hook(tenant(router.context, tenant_id), body, deps(), now()))
 
 
 @router.get("/hooks", summary="List hooks (never with secrets)")
