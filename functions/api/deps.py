@@ -11,16 +11,9 @@ from functools import lru_cache
 from functions.api.logic.auth import TokenUsage
 from functions.api.logic.limits import PublishLimiter
 from functions.common.dal.admin_secret import AdminSecret
-from functions.common.dal.event_types import EventTypesRepository
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.hooks import HooksRepository
-from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
-from functions.common.dal.repositories import build_repositories
+from functions.common.dal.repositories import Repositories, build_repositories
 from functions.common.dal.secret_box import SecretBox
-from functions.common.dal.tenants import TenantsRepository
-from functions.common.dal.tokens import TokensRepository
 from functions.common.delivery import DeliverDeps
 from functions.common.delivery.factory import delivery_deps, shared_secret_box, shared_url_guard
 from functions.common.delivery.ports import QueuePublisher
@@ -29,15 +22,10 @@ from functions.common.ssrf import UrlGuard
 
 
 @dataclass
-class ApiDeps:
+class ApiDeps(Repositories):
+    """Every repository, and the rest the api logic needs."""
+
     settings: ApiSettings
-    tenants: TenantsRepository
-    tokens: TokensRepository
-    event_types: EventTypesRepository
-    hooks: HooksRepository
-    events: EventsRepository
-    executions: ExecutionsRepository
-    portal_sessions: PortalSessionsRepository
     events_queue: QueueClient
     deliveries_queue: QueuePublisher
     admin_secret: AdminSecret
@@ -52,14 +40,8 @@ def build_api_deps(settings: ApiSettings) -> ApiDeps:
     repositories = build_repositories(settings)
     delivery = delivery_deps(settings, repositories)
     return ApiDeps(
+        **vars(repositories),
         settings=settings,
-        tenants=repositories.tenants,
-        tokens=repositories.tokens,
-        event_types=repositories.event_types,
-        hooks=repositories.hooks,
-        events=repositories.events,
-        executions=repositories.executions,
-        portal_sessions=repositories.portal_sessions,
         events_queue=QueueClient(settings.events_queue_url),
         deliveries_queue=delivery.deliveries,
         admin_secret=AdminSecret(settings.admin_secret_arn),

@@ -112,14 +112,11 @@ def list_executions(
 def get_execution(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) -> ExecutionDetail:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    return executions.get_execution(scope, hook_id, execution_id, d.hooks, d.events, d.executions, now())
+    return executions.get_execution(scope, hook_id, execution_id, d, now())
 
 
 @router.post("/hooks/<hook_id>/executions/<execution_id>/retry", summary="Deliver that event to this hook again now")
 def retry(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) -> Response[Accepted]:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    accepted = executions.retry_execution(
-        scope, hook_id, execution_id, d.hooks, d.events, d.executions, d.deliveries_queue, now()
-    )
-    return reply(202, accepted)
+    return reply(202, executions.retry_execution(scope, hook_id, execution_id, d, now()))

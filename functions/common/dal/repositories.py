@@ -15,7 +15,7 @@ from functions.common.dal.tokens import TokensRepository
 from functions.common.settings import StorageSettings
 
 
-@dataclass(frozen=True)
+@dataclass
 class Repositories:
     tenants: TenantsRepository
     tokens: TokensRepository
