@@ -32,6 +32,7 @@ API_SUBSCRIPTIONS = (
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+FANOUT_EXECUTIONS = ("dynamodb:Query",)  # a recovery's pages read the hook's executions
 DELIVER_SUBSCRIPTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -105,7 +106,8 @@ class HookwireStack(Stack):
         _grant(api.handler, SEND, events_queue, deliveries_queue)
 
         _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
-        _grant(pipeline.fanout, SEND, deliveries_queue)
+        _grant(pipeline.fanout, FANOUT_EXECUTIONS, executions)
+        _grant(pipeline.fanout, SEND, events_queue, deliveries_queue)  # a recovery hands its next page on
 
         _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)

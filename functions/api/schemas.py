@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from functions.common import validation
+from functions.common import payload_filter, validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
@@ -16,6 +16,9 @@ from functions.common.models import (
     ExecutionStatus,
     HookStatus,
     PayloadFormat,
+    Recovery,
+    RecoveryKind,
+    RecoveryStatus,
     Scope,
 )
 
@@ -206,6 +209,11 @@ class HookFields(Strict):
     def _headers_valid(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         return None if value is None else validation.check_headers(value)
 
+    @field_validator("filter", check_fields=False)
+    @classmethod
+    def _filter_valid(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else payload_filter.check_filter(value)
+
 
 class CreateHook(HookFields):
     name: Name
@@ -218,6 +226,13 @@ class CreateHook(HookFields):
         default=None,
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
     )
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            'payload filter on the envelope, e.g. {"data.status": {"$in": ["shipped"]}}; an event it rejects is '
+            "not delivered (docs/delivery-controls.md)"
+        ),
+    )
 
 
 class UpdateHook(HookFields):
@@ -228,6 +243,13 @@ class UpdateHook(HookFields):
     description: Description | None = None
     headers: dict[str, str] | None = None
     payload_format: PayloadFormat | None = None
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            'payload filter on the envelope, e.g. {"data.status": {"$in": ["shipped"]}}; an event it rejects is '
+            "not delivered (docs/delivery-controls.md); null removes it"
+        ),
+    )
 
 
 class HookView(BaseModel):
@@ -240,6 +262,7 @@ class HookView(BaseModel):
     description: str | None = None
     headers: dict[str, str]
     payload_format: PayloadFormat
+    filter: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -316,6 +339,7 @@ class ExecutionView(BaseModel):
     duration_ms: int | None
     error: str | None
     failure_class: str | None = None
+    recovery_id: str | None = Field(default=None, description="set on attempts sent by a recovery or bulk replay")
     next_attempt_at: datetime | None
     created_at: datetime
 
@@ -332,6 +356,39 @@ class ExecutionDetail(ExecutionView):
     response_headers_truncated: bool = Field(
         default=False, description="True when headers past the 8 KiB cap were dropped (docs/limits.md)."
     )
+
+
+# --- recoveries and bulk replays ------------------------------------------------------------
+class RecoverDeliveries(Strict):
+    since: datetime = Field(description="RFC 3339: events published at or after this")
+    until: datetime | None = Field(default=None, description="RFC 3339: events published before this (default: now)")
+
+
+class ReplayEvents(RecoverDeliveries):
+    event_type: Annotated[str, StringConstraints(pattern=ON_ENTRY_PATTERN.pattern)] = Field(
+        description="an event type or a glob (`order.*`, `*`)"
+    )
+
+
+class RecoveryView(BaseModel):
+    id: str
+    hook_id: str
+    kind: RecoveryKind
+    since: datetime
+    until: datetime
+    event_type: str | None = None
+    status: RecoveryStatus
+    scanned: int = Field(description="executions read so far")
+    found: int = Field(description="deliveries that matched so far")
+    queued: int = Field(description="deliveries re-sent so far (their executions carry this recovery_id)")
+    pages: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+    @classmethod
+    def of(cls, recovery: Recovery) -> RecoveryView:
+        return cls.model_validate(recovery.model_dump(exclude={"tenant_id", "cursor", "advanced_by"}))
 
 
 # --- customer portal --------------------------------------------------------------------------

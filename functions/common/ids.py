@@ -52,3 +52,17 @@ def execution_id(event_id: str, event_created_at: datetime | None) -> str:
     # one CLI table row, and one event's attempts at one hook within one millisecond still differ.
     attempt = _encode(int(time.time() * 1000), 10) + _encode(secrets.randbits(30), 6)
     return f"exe_{event_group(event_id, event_created_at)}{attempt}"
+
+
+def execution_range(since: datetime, until: datetime) -> tuple[str, str]:
+    """The first and last execution id (inclusive bounds) of the executions of events published in
+    [since, until): their ids start with the event's publish time (`event_group`)."""
+    first = int(since.timestamp() * 1000)
+    last = int(until.timestamp() * 1000) - 1
+    return f"exe_{_encode(first, 10)}", f"exe_{_encode(last, 10)}~"  # "~" sorts after every id character
+
+
+def recovery_id(*request_parts: str) -> str:
+    """The same recovery request always gets the same id: asking again finds the first one (idempotency)."""
+    digest = int.from_bytes(hashlib.sha256("\x1f".join(request_parts).encode()).digest()[:16], "big")
+    return f"rec_{_encode(digest, 26)}"

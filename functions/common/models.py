@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from functions.common import ids
 
@@ -126,6 +126,15 @@ class Hook(BaseModel):
     updated_at: datetime
     secrets: list[HookSecret] = Field(default_factory=list)
     failing_since: datetime | None = None
+    filter: dict[str, Any] | None = Field(default=None, description="payload filter (payload_filter.py)")
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_filter(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A hook without a filter stores no `filter` key: the option costs unfiltered hooks no item bytes."""
+        dumped = handler(self)
+        if dumped.get("filter", ...) is None:
+            del dumped["filter"]
+        return dumped
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""
@@ -163,6 +172,7 @@ class Execution(BaseModel):
     status: ExecutionStatus
     manual: bool = False
     test: bool = False
+    recovery_id: str | None = Field(default=None, description="the recovery or bulk replay that sent this attempt")
     response_status: int | None = None
     response_headers: dict[str, str] = Field(default_factory=dict)
     response_headers_truncated: bool = False
@@ -191,6 +201,7 @@ class Execution(BaseModel):
             attempt=message.attempt,
             status=ExecutionStatus.FAILED,
             manual=message.manual,
+            recovery_id=message.recovery_id,
             error=error,
             created_at=now,
         )
@@ -209,6 +220,49 @@ class EventMessage(BaseModel):
     data: Any = None
     replay: bool = False
     hook_ids: list[str] | None = None
+    recovery: RecoveryPage | None = None
+
+
+class RecoveryKind(StrEnum):
+    RECOVER = "recover"  # re-send what failed
+    REPLAY = "replay"  # re-send everything of a type
+
+
+class RecoveryStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+
+
+class Recovery(BaseModel):
+    """A recovery (re-send a hook's failed deliveries of events published in [since, until)) or a bulk replay
+    (re-send every delivery of events of `event_type` in that range). Worked page by page by fan-out; each
+    page's outcome is recorded with the page (`pages`, `cursor`), so a crash resumes where it stopped."""
+
+    id: str
+    tenant_id: str
+    hook_id: str
+    kind: RecoveryKind
+    since: datetime
+    until: datetime
+    event_type: str | None = None
+    status: RecoveryStatus = RecoveryStatus.RUNNING
+    scanned: int = Field(default=0, description="executions read")
+    found: int = Field(default=0, description="deliveries that matched")
+    queued: int = Field(default=0, description="deliveries sent to the deliveries queue")
+    pages: int = 0
+    cursor: str | None = Field(default=None, description="sort key of the last execution decided")
+    advanced_by: str | None = Field(default=None, description="the SQS message that recorded the last page")
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+
+class RecoveryPage(BaseModel):
+    """An events-queue message asking fan-out to work page `page` of a recovery."""
+
+    hook_id: str
+    recovery_id: str
+    page: int = Field(ge=0)
 
 
 class DeliveryMessage(BaseModel):
@@ -220,6 +274,7 @@ class DeliveryMessage(BaseModel):
     attempt: int = Field(default=1, ge=1)
     not_before: datetime | None = None
     manual: bool = False
+    recovery_id: str | None = None
 
 
 class PortalBranding(BaseModel):

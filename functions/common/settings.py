@@ -116,6 +116,7 @@ class ApiSettings(DeliverSettings, PortalSettings):
 
 class FanoutSettings(StorageSettings):
     deliveries_queue_url: str
+    events_queue_url: str  # a recovery's next page goes back on it
 
 
 class DeadLetterSettings(StorageSettings):
@@ -150,7 +151,8 @@ def api_settings() -> ApiSettings:
 
 @lru_cache(maxsize=1)
 def fanout_settings() -> FanoutSettings:
-    return FanoutSettings.model_validate(_env({**_STORAGE_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL}))
+    names = {**_STORAGE_ENV, "deliveries_queue_url": Env.DELIVERIES_QUEUE_URL, "events_queue_url": Env.EVENTS_QUEUE_URL}
+    return FanoutSettings.model_validate(_env(names))
 
 
 @lru_cache(maxsize=1)

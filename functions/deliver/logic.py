@@ -87,7 +87,7 @@ class _Delivery:
 
     @property
     def context(self) -> AttemptContext:
-        return AttemptContext(self.message.attempt, manual=self.message.manual)
+        return AttemptContext(self.message.attempt, manual=self.message.manual, recovery_id=self.message.recovery_id)
 
 
 def deliver_batch(

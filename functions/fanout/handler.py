@@ -23,21 +23,29 @@ from functions.common.errors import EventRejected
 from functions.common.models import EventMessage
 from functions.common.observability import logger, metrics, tracer
 from functions.common.rawjson import raw_member
+from functions.common.recovery import RecoveryDeps
 from functions.common.settings import fanout_settings
 from functions.common.timeutil import utcnow
-from functions.fanout.logic import FanoutDeps, Routes, fan_out
+from functions.fanout.logic import FanoutDeps, Routes, handle_message
 
 
 def build_deps() -> FanoutDeps:
     settings = fanout_settings()
     repositories = build_repositories(settings)
+    deliveries = QueueClient(settings.deliveries_queue_url)
     return FanoutDeps(
         tenants=repositories.tenants,
         event_types=repositories.event_types,
         events=repositories.events,
         hooks=repositories.hooks,
-        deliveries=QueueClient(settings.deliveries_queue_url),
+        deliveries=deliveries,
         event_retention_days=settings.event_retention_days,
+        recovery=RecoveryDeps(
+            recoveries=repositories.recoveries,
+            executions=repositories.executions,
+            deliveries=deliveries,
+            events=QueueClient(settings.events_queue_url),
+        ),
     )
 
 
@@ -62,7 +70,7 @@ def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
     def handle(record: SQSRecord) -> None:
         try:
             message = parse_message(record)
-            queued = fan_out(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
+            queued = handle_message(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
         except EventRejected as rejected:
             if record.attributes.approximate_receive_count == "1":
                 failures[names.EVENTS_REJECTED] += 1  # an event, not each of its receives

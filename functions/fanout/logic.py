@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.common.dal.event_types import EventTypesRepository
 from functions.common.dal.events import EventsRepository
-from functions.common.dal.hooks import HooksRepository
+from functions.common.dal.hooks import HooksRepository, RouteTarget
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.tenants import TenantsRepository
 from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
 from functions.common.ingest import Submission, ingest
 from functions.common.models import DeliveryMessage, Event, EventMessage
 from functions.common.observability import logger
+from functions.common.payload_filter import matches
+from functions.common.recovery import RecoveryDeps, work_page
+from functions.common.timeutil import iso
 
 
 @dataclass
@@ -24,6 +28,7 @@ class FanoutDeps:
     hooks: HooksRepository
     deliveries: QueueClient
     event_retention_days: int
+    recovery: RecoveryDeps | None = None  # recoveries and bulk replays (functions/fanout/recovery.py)
 
 
 @dataclass
@@ -32,14 +37,25 @@ class Routes:
     hooks that listen to that type (and the tenant's glob hooks), never all of a tenant's hooks."""
 
     hooks: HooksRepository
-    cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    cache: dict[tuple[str, str], list[RouteTarget]] = field(default_factory=dict)
 
-    def of(self, tenant_id: str, event_type: str) -> list[str]:
-        """Ids of the active hooks whose `on` matches. Paused and disabled hooks have no routes."""
+    def targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
+        """The active hooks whose `on` matches, with their payload filters. Paused and disabled hooks have
+        no routes."""
         key = (tenant_id, event_type)
         if key not in self.cache:
-            self.cache[key] = self.hooks.route(tenant_id, event_type)
+            self.cache[key] = self.hooks.route_targets(tenant_id, event_type)
         return self.cache[key]
+
+    def of(self, event: Event) -> list[str]:
+        """Ids of the hooks the event goes to: type matched, then each hook's payload filter (the event's
+        data is parsed only when some hook has one)."""
+        targets = self.targets(event.tenant_id, event.type)
+        if all(target.filter is None for target in targets):
+            return [target.hook_id for target in targets]
+        envelope = {"id": event.id, "type": event.type, "timestamp": iso(event.created_at)}
+        envelope["data"] = json.loads(event.data)
+        return [target.hook_id for target in targets if target.filter is None or matches(target.filter, envelope)]
 
 
 def _store_producer_event(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
@@ -83,6 +99,17 @@ def resolve_event(
     return event
 
 
+def handle_message(
+    message: EventMessage, deps: FanoutDeps, routes: Routes, now: datetime, raw_data: str | None, message_id: str
+) -> int:
+    """An events-queue message: an event to fan out, or a page of a recovery to work. Returns deliveries queued."""
+    if message.recovery is None:
+        return fan_out(message, deps, routes, now, raw_data, message_id)
+    if deps.recovery is None:
+        raise PermanentMessageError("this function does not work recoveries", field="recovery")
+    return work_page(message.tenant_id, message.recovery, message_id, deps.recovery, now)
+
+
 def fan_out(
     message: EventMessage,
     deps: FanoutDeps,
@@ -100,7 +127,7 @@ def fan_out(
     if event is None:
         return 0
     only = message.hook_ids if message.replay else None
-    targets = [hook_id for hook_id in routes.of(event.tenant_id, event.type) if only is None or hook_id in only]
+    targets = [hook_id for hook_id in routes.of(event) if only is None or hook_id in only]
     deliveries = [
         OutgoingMessage(
             body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()

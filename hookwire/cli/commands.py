@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,8 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["description"] = args.description
     if headers := headers_argument(args.header):
         body["headers"] = headers
+    if args.filter:
+        body["filter"] = json_argument(args.filter)
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
     if not args.json:
@@ -125,8 +128,13 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
         }.items()
         if value is not None
     }
+    if args.filter or args.no_filter:
+        body["filter"] = json_argument(args.filter) if args.filter else None
     if not body:
-        raise UsageError("nothing to update: give at least one of --name --url --on --format --description --header")
+        raise UsageError(
+            "nothing to update: give at least one of --name --url --on --format --description --header --filter "
+            "--no-filter"
+        )
     _patch(client, args, body)
 
 
@@ -218,6 +226,46 @@ def _hook_of_execution(client: HookwireClient, execution_id: str) -> str:
 def hooks_retry(client: HookwireClient, args: argparse.Namespace) -> None:
     hook_id = args.hook or _hook_of_execution(client, args.execution_id)
     show(args, client.call("POST", f"/hooks/{hook_id}/executions/{args.execution_id}/retry"))
+
+
+def time_argument(text: str, now: datetime | None = None) -> str:
+    """RFC 3339 as is, or a duration (`24h`, `30m`, `7d`) meaning that long ago."""
+    try:
+        ago = parse_duration(text)
+    except ValueError:
+        return text
+    return ((now or datetime.now(UTC)) - timedelta(seconds=ago)).isoformat()
+
+
+def _range_body(args: argparse.Namespace) -> dict[str, Any]:
+    body = {"since": time_argument(args.since)}
+    if args.until:
+        body["until"] = time_argument(args.until)
+    return body
+
+
+def _recovery_started(client: HookwireClient, args: argparse.Namespace, action: str, body: dict[str, Any]) -> None:
+    recovery = client.call("POST", f"/hooks/{args.hook_id}/{action}", body)
+    if args.wait:
+        path = f"/hooks/{args.hook_id}/recoveries/{recovery['id']}"
+        while recovery["status"] == "running":
+            time.sleep(args.interval)
+            recovery = client.call("GET", path)
+    show(args, recovery)
+    if not args.json and recovery["status"] == "running":
+        output.warn(f"see its progress with: hookwire hooks recovery {args.hook_id} {recovery['id']}")
+
+
+def hooks_recover(client: HookwireClient, args: argparse.Namespace) -> None:
+    _recovery_started(client, args, "recover", _range_body(args))
+
+
+def hooks_replay(client: HookwireClient, args: argparse.Namespace) -> None:
+    _recovery_started(client, args, "replay", {"event_type": args.type, **_range_body(args)})
+
+
+def hooks_recovery(client: HookwireClient, args: argparse.Namespace) -> None:
+    show(args, client.call("GET", f"/hooks/{args.hook_id}/recoveries/{args.recovery_id}"))
 
 
 # --- events and catalogue -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 
 Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
+FILTER_HELP = 'payload filter (JSON, or @file), e.g. \'{"data.status": {"$in": ["shipped"]}}\''
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--paused", action="store_true")
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
+    register.add_argument("--filter", help=FILTER_HELP)
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -50,6 +52,9 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     update.add_argument("--header", action="append", metavar="NAME=VALUE", help="replaces all custom headers")
     update.add_argument("--format", choices=("envelope", "data"))
     update.add_argument("--description")
+    hook_filter = update.add_mutually_exclusive_group()
+    hook_filter.add_argument("--filter", help=FILTER_HELP)
+    hook_filter.add_argument("--no-filter", action="store_true", help="remove the payload filter")
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")
@@ -73,6 +78,27 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     retry = _command(hooks.add_parser("retry", help="deliver an execution's event again now"), c.hooks_retry)
     retry.add_argument("execution_id")
     retry.add_argument("--hook", help="the hook (found automatically when left out)")
+    _recoveries(hooks)
+
+
+def _recoveries(hooks: Any) -> None:
+    since_help = "RFC 3339 time, or how long ago (24h, 7d)"
+    recover = _command(
+        hooks.add_parser("recover", help="re-send every failed delivery to a hook since a time"), c.hooks_recover
+    )
+    replay = _command(
+        hooks.add_parser("replay", help="re-send every event of a type in a time range to a hook"), c.hooks_replay
+    )
+    replay.add_argument("--type", required=True, help="event type or glob (order.*)")
+    for parser in (recover, replay):
+        parser.add_argument("hook_id")
+        parser.add_argument("--since", required=True, help=since_help)
+        parser.add_argument("--until", help=f"{since_help}; default now")
+        parser.add_argument("--wait", action="store_true", help="wait until it is done, then print it")
+        parser.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    recovery = _command(hooks.add_parser("recovery", help="progress of a recover or replay"), c.hooks_recovery)
+    recovery.add_argument("hook_id")
+    recovery.add_argument("recovery_id")
 
 
 def _events(sub: Any) -> None:

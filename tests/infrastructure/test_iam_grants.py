@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack
 
+from functions.common import recovery as recovery_worker
 from functions.common.dal.clients import aws
 from hookwire.local import lambda_emulation
 from hookwire.local.provision import Provisioned
@@ -192,6 +193,13 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
         call("GET", "/events/{event_id}", f"/events/{event['id']}", token)
         call("POST", "/events/{event_id}/replay", f"/events/{event['id']}/replay", token, {})
         pipeline.run_until_quiet()
+        since = {"since": "2020-01-01T00:00:00Z", "until": "2020-01-31T00:00:00Z"}
+        recovery = call("POST", "/hooks/{hook_id}/recover", f"{hook_path}/recover", token, since)
+        replay = {"event_type": "*", "since": event["created_at"]}
+        call("POST", "/hooks/{hook_id}/replay", f"{hook_path}/replay", token, replay)
+        recovery_path = f"{hook_path}/recoveries/{recovery['id']}"
+        call("GET", "/hooks/{hook_id}/recoveries/{recovery_id}", recovery_path, token)
+        pipeline.run_until_quiet()
         # messages that reached the DLQs, as after five failed receives: the dead-letter recorder's calls
         delivery = {"tenant_id": tenant_id, "hook_id": hook["id"], "event_id": event["id"], "attempt": 2}
         aws.get("sqs").send_message(QueueUrl=aws_env.deliveries_dlq_url, MessageBody=json.dumps(delivery))
@@ -270,9 +278,11 @@ def _resource_labels(stack: HookwireStack) -> dict[str, str]:
 
 
 def test_every_role_grants_exactly_the_calls_its_function_makes(
-    recorder: CallRecorder, api: InProcessApi, pipeline: Pipeline, aws_env: Provisioned
+    recorder: CallRecorder, api: InProcessApi, pipeline: Pipeline, aws_env: Provisioned, monkeypatch
 ) -> None:
-    # Given every route and pipeline path exercised while the recorder watches
+    # Given every route and pipeline path exercised while the recorder watches (recovery pages of one
+    # execution, so a replay hands pages on)
+    monkeypatch.setattr(recovery_worker, "QUERY_LIMIT", 1)
     routes = _exercise_every_route_and_pipeline_path(api, pipeline, aws_env)
     _run_seed()
     documented = {

@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from functions.common.dal.hooks import RouteTarget
 from functions.common.dal.queues import OutgoingMessage
 from functions.common.delivery import DeliverDeps
 from functions.common.http_client import HttpResult
@@ -106,9 +107,11 @@ class ScriptedSender:
     clock: FakeClock | None = None
     seconds_per_request: float = 0.0
     requests: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # each request's headers, in sending order
 
     def post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult:
         self.requests.append(url)
+        self.headers.append(headers)
         if self.clock:
             self.clock.advance(self.seconds_per_request)
         return self.answer(url)
@@ -138,6 +141,7 @@ def fake_deps(
     timeout_seconds: float = 1.0,
     concurrency: int = 10,
     schedule: str = "1s,1s",
+    disable_after_seconds: float = 7 * 86400,
 ) -> DeliverDeps:
     extra = {"clock": clock} if clock else {}
     store = store or FakeStore()
@@ -150,7 +154,7 @@ def fake_deps(
         secret_box=PlainSecrets(),
         schedule=RetrySchedule.parse(schedule, jitter=0),
         timeout_seconds=timeout_seconds,
-        disable_after_seconds=7 * 86400,
+        disable_after_seconds=disable_after_seconds,
         concurrency=concurrency,
         executor=executor,
         **extra,
@@ -194,5 +198,10 @@ class FakeSubscriptions:
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
         """The routing index: ids of the tenant's active hooks whose `on` matches."""
+        return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
+
+    def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
+        """The routing index with each hook's payload filter, as the route items carry it."""
         hooks = self.hooks.get(tenant_id, [])
-        return sorted(h.id for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+        matched = (h for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+        return sorted((RouteTarget(h.id, h.filter) for h in matched), key=lambda target: target.hook_id)

@@ -88,3 +88,17 @@ def test_the_exit_code_table_is_the_one_the_cli_uses() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
     table = text.split("## Errors and exit codes")[1].split("\n## ")[0]
     assert {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)} == {int(c) for c in ExitCode}
+
+
+def test_recover_and_replay_take_a_time_or_how_long_ago() -> None:
+    # Given a fixed now, When --since is a duration or an RFC 3339 time
+    from datetime import UTC, datetime
+
+    from hookwire.cli.commands import time_argument
+
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    # Then a duration means that long before now, and a time is passed on as given
+    assert time_argument("36h", now) == "2026-03-01T00:00:00+00:00"
+    assert time_argument("2026-03-01T00:00:00Z", now) == "2026-03-01T00:00:00Z"
+    args = build_parser().parse_args(["hooks", "replay", "hook_1", "--type", "order.*", "--since", "1d", "--wait"])
+    assert (args.hook_id, args.type, args.since, args.wait) == ("hook_1", "order.*", "1d", True)

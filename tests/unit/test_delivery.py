@@ -79,7 +79,7 @@ def test_judge_maps_receiver_answers() -> None:
     assert redirect.verdict is Verdict.RETRY and "redirect not followed" in (redirect.error or "")
     limited = judge(HttpResult(status=429, duration_ms=1, headers={"retry-after": "120"}), NOW)
     assert limited.retry_after == 120
-    assert judge(HttpResult(status=500, duration_ms=1, headers={"retry-after": "120"}), NOW).retry_after is None
+    assert judge(HttpResult(status=400, duration_ms=1, headers={"retry-after": "120"}), NOW).retry_after is None
     assert judge(HttpResult(status=None, duration_ms=1, error="connection refused"), NOW).error == "connection refused"
 
 
@@ -151,3 +151,66 @@ def test_the_largest_possible_execution_item_stays_far_below_dynamodbs_limit() -
     item = ExecutionsRepository("executions", 30)._item(execution)
     # Then the item is a small fraction of the 400 KB limit
     assert len(json.dumps(item).encode()) < 100 * 1024
+
+
+def test_retry_after_is_honoured_on_429_and_every_5xx_but_not_on_other_4xx() -> None:
+    # Given answers that each carry Retry-After: 120
+    def retry_after_of(status: int) -> float | None:
+        return judge(HttpResult(status=status, duration_ms=1, headers={"retry-after": "120"}), NOW).retry_after
+
+    # Then 429 and every 5xx honour it, and no other answer does
+    assert {status: retry_after_of(status) for status in (429, 500, 502, 503, 504, 599)} == dict.fromkeys(
+        (429, 500, 502, 503, 504, 599), 120
+    )
+    assert [retry_after_of(status) for status in (400, 404, 422, 302)] == [None] * 4
+
+
+def test_a_5xx_retry_after_keeps_the_schedule_clamp() -> None:
+    # Given a 500 asking for a day's wait after attempt 1 of a "5s,5m" schedule
+    hook = make_hook()
+    result = HttpResult(status=500, duration_ms=1, headers={"retry-after": "86400"})
+    schedule = RetrySchedule.parse("5s,5m", jitter=0)
+    # When it is recorded
+    outcome = record_attempt(DeliveryKey.of(hook, EVENT), None, result, AttemptContext(1), schedule, NOW)
+    # Then the wait is clamped to twice the scheduled delay, as for 429/503
+    assert outcome.retry_delay == 10
+
+
+def _abort_outcome(status: int, value: str, name: str = "webhook-delivery", attempt: int = 1):
+    hook = make_hook()
+    result = HttpResult(status=status, duration_ms=1, headers={name: value})
+    schedule = RetrySchedule.parse("5s,5m", jitter=0)
+    return record_attempt(DeliveryKey.of(hook, EVENT), None, result, AttemptContext(attempt), schedule, NOW)
+
+
+def test_webhook_delivery_abort_on_a_non_2xx_stops_retries_and_records_why() -> None:
+    # Given non-2xx answers carrying Webhook-Delivery: abort in any letter case
+    for status, value in ((500, "abort"), (429, " ABORT "), (400, "Abort"), (302, "abort")):
+        # When the first attempt is recorded
+        outcome = _abort_outcome(status, value)
+        # Then it is failed at once, with nothing scheduled and the reason in the error
+        assert outcome.judgement.verdict is Verdict.ABORT, status
+        assert outcome.execution.status is ExecutionStatus.FAILED and outcome.retry_delay is None
+        assert outcome.execution.next_attempt_at is None
+        error = outcome.execution.error or ""
+        assert f"HTTP {status}" in error and "asked to abort" in error
+
+
+def test_abort_is_ignored_on_a_2xx_and_other_values_retry_as_before() -> None:
+    # Given a 2xx with the abort header, and a 500 with another value of it
+    success = judge(HttpResult(status=200, duration_ms=1, headers={"webhook-delivery": "abort"}), NOW)
+    other = _abort_outcome(500, "later")
+    # Then the 2xx succeeds, and the 500 is retried on the schedule
+    assert success.verdict is Verdict.SUCCESS
+    assert other.judgement.verdict is Verdict.RETRY and other.execution.status is ExecutionStatus.RETRYING
+
+
+def test_410_still_disables_even_when_the_receiver_also_asks_to_abort() -> None:
+    assert _abort_outcome(410, "abort").judgement.verdict is Verdict.GONE
+
+
+def test_an_aborted_attempt_counts_as_a_failure_for_the_hook() -> None:
+    # Given a hook with no failure record, When an attempt is aborted by the receiver
+    aborted = hook_after_attempt(make_hook(), _abort_outcome(500, "abort").judgement, NOW, 7 * 86400)
+    # Then the hook's failure record starts (it is not disabled)
+    assert aborted is not None and aborted.failing_since == NOW and aborted.status is HookStatus.ACTIVE

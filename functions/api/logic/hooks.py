@@ -104,6 +104,7 @@ def create_hook(tenant_id: str, body: CreateHook, deps: ApiDeps, now: datetime) 
         description=body.description,
         headers=body.headers,
         payload_format=payload_format,
+        filter=body.filter,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, deps.secret_box, tenant_id, hook_id, now)],
@@ -135,7 +136,7 @@ def update_hook(
     if body.on is not None:
         _check_on(body.on, event_types)
     for field_name, value in changes.items():
-        if value is None and field_name not in ("description",):
+        if value is None and field_name not in ("description", "filter"):
             raise ValidationFailed(f"{field_name} can't be null", field=field_name)
 
     def apply(hook: Hook) -> Hook:

@@ -524,10 +524,15 @@ async function hookFormView(hookId) {
   );
   format.value = hook ? hook.payload_format : "envelope";
   const headers = headerRows(hook ? hook.headers : {});
+  const payloadFilter = h(
+    "textarea",
+    { name: "filter", rows: 3, spellcheck: "false", placeholder: '{"data.status": {"$in": ["shipped", "delivered"]}}' },
+    hook && hook.filter ? JSON.stringify(hook.filter, null, 2) : "",
+  );
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, headers };
+  const fields = { name, url, description, on: picker, payload_format: format, headers, filter: payloadFilter };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
@@ -537,6 +542,7 @@ async function hookFormView(hookId) {
     picker,
     field("Payload format", format),
     headers,
+    field("Payload filter", payloadFilter, "(optional JSON: only events it matches are delivered)"),
     status,
     h("div", { class: "actions" }, save, h("a", { class: "button", href: cancelHref }, "Cancel")),
   );
@@ -551,6 +557,15 @@ async function hookFormView(hookId) {
       payload_format: format.value,
       headers: headers.collect(),
     };
+    try {
+      const filterText = payloadFilter.value.trim();
+      if (filterText || (hook && hook.filter)) body.filter = filterText ? JSON.parse(filterText) : null;
+    } catch (error) {
+      fill(status, errorBox(new Error(`The payload filter is not valid JSON: ${error.message}`)));
+      payloadFilter.setAttribute("aria-invalid", "true");
+      payloadFilter.focus();
+      return;
+    }
     const missing = !body.name ? name : !body.url ? url : null;
     if (missing || !body.on.length) {
       const message = missing ? `${missing === name ? "Name" : "URL"} is required.` : "Choose at least one event type or pattern.";
@@ -632,6 +647,7 @@ async function hookView(hookId, filters = {}) {
         ),
         h("button", { type: "button", onclick: () => rotateDialog(hook, notice) }, "Rotate secret"),
         h("button", { type: "button", onclick: () => testDialog(hook, notice, refreshHistory) }, "Send test"),
+        h("button", { type: "button", onclick: () => recoverDialog(hook, notice, refreshHistory) }, "Recover failed deliveries"),
         h("button", { type: "button", class: "danger", onclick: () => deleteDialog(hook) }, "Delete"),
       );
   const facts = h(
@@ -647,6 +663,7 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, hook.payload_format),
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
+    hook.filter ? [h("dt", {}, "Payload filter"), h("dd", {}, h("pre", {}, JSON.stringify(hook.filter, null, 2)))] : null,
     h("dt", {}, "Created"),
     h("dd", {}, when(hook.created_at)),
   );
@@ -795,6 +812,49 @@ async function testDialog(hook, notice, refreshHistory) {
       refreshHistory();
     },
   );
+}
+
+function localInputValue(date) {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 16);
+}
+
+function recoveryText(recovery) {
+  const state = recovery.status === "done" ? "Recovery done" : "Recovering";
+  return `${state}: ${recovery.queued} of ${recovery.found} failed deliveries re-sent (${recovery.scanned} attempts read).`;
+}
+
+function recoverDialog(hook, notice, refreshHistory) {
+  const since = h("input", { type: "datetime-local", name: "since", required: true, value: localInputValue(new Date(Date.now() - 86400000)) });
+  openDialog(
+    "Recover failed deliveries",
+    h("div", {}, h("p", {}, "Every delivery to this webhook that ended failed, of events published since then, is sent again once."), field("Failed since", since)),
+    "Recover",
+    async (status) => {
+      const moment = new Date(since.value);
+      if (!since.value || Number.isNaN(moment.getTime())) throw new Error("Choose the date and time to recover from.");
+      const path = `/hooks/${encodeURIComponent(hook.id)}`;
+      const recovery = await api("POST", `${path}/recover`, { since: moment.toISOString() });
+      const line = h("div", { class: "success", role: "status" }, recoveryText(recovery));
+      fill(notice, line);
+      followRecovery(`${path}/recoveries/${encodeURIComponent(recovery.id)}`, recovery, line, refreshHistory);
+    },
+  );
+}
+
+async function followRecovery(path, recovery, line, refreshHistory) {
+  // Progress while the page stays open; the recovery itself runs on the server either way.
+  const deadline = Date.now() + 120000;
+  try {
+    while (recovery.status === "running" && Date.now() < deadline && line.isConnected) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      recovery = await api("GET", path);
+      fill(line, recoveryText(recovery));
+    }
+    if (line.isConnected) refreshHistory();
+  } catch (error) {
+    fill(line, errorBox(error));
+  }
 }
 
 function globMatch(pattern, name) {

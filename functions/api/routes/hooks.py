@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.api.logic import executions, hooks
+from functions.api.logic import executions, hooks, recoveries
 from functions.api.logic.views import hook_view
 from functions.api.routes.context import (
     Cursor,
@@ -29,6 +29,9 @@ from functions.api.schemas import (
     HookView,
     HookWithSecret,
     Page,
+    RecoverDeliveries,
+    RecoveryView,
+    ReplayEvents,
     RotateSecret,
     TestDelivery,
     UpdateHook,
@@ -120,3 +123,33 @@ def retry(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) 
     d = deps()
     scope = tenant(router.context, tenant_id)
     return reply(202, executions.retry_execution(scope, hook_id, execution_id, d, now()))
+
+
+@router.post(
+    "/hooks/<hook_id>/recover",
+    summary="Re-send every delivery to this hook that ended failed, of events published since a time",
+)
+def recover(hook_id: IdPath, body: RecoverDeliveries, tenant_id: TenantParam = None) -> Response[RecoveryView]:
+    return _start_recovery(hook_id, body, tenant_id)
+
+
+@router.post(
+    "/hooks/<hook_id>/replay",
+    summary="Re-send every event of a type (or glob) published in a range that went to this hook",
+)
+def replay(hook_id: IdPath, body: ReplayEvents, tenant_id: TenantParam = None) -> Response[RecoveryView]:
+    return _start_recovery(hook_id, body, tenant_id)
+
+
+def _start_recovery(
+    hook_id: str, body: RecoverDeliveries | ReplayEvents, tenant_id: str | None
+) -> Response[RecoveryView]:
+    d = deps()
+    scope = tenant(router.context, tenant_id)
+    return reply(202, recoveries.start(scope, hook_id, body, d.hooks, d.recoveries, d.events_queue, now()))
+
+
+@router.get("/hooks/<hook_id>/recoveries/<recovery_id>", summary="Progress of a recovery or bulk replay")
+def get_recovery(hook_id: IdPath, recovery_id: IdPath, tenant_id: TenantParam = None) -> RecoveryView:
+    d = deps()
+    return recoveries.get(tenant(router.context, tenant_id), hook_id, recovery_id, d.hooks, d.recoveries)

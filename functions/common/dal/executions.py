@@ -145,3 +145,23 @@ class ExecutionsRepository(TableRepository):
             )
             found.extend(e for e in map(self._execution, items) if e.event_id == event_id)
         return found
+
+    def page_in_range(
+        self, hook_id: str, first_id: str, last_id: str, after: str | None, limit: int
+    ) -> tuple[list[Execution], bool]:
+        """Up to `limit` executions of the hook with ids in [first_id, last_id], oldest event first, after the
+        execution id `after`; and whether more remain. One Query (`limit` items at most) per call."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": s(execution_partition(hook_id)),
+                ":first": s(first_id),
+                ":last": s(last_id),
+            },
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = execution_key(hook_id, after)
+        response = dynamo.call(self._db.query, **query)
+        return [self._execution(item) for item in response["Items"]], "LastEvaluatedKey" in response

@@ -17,12 +17,15 @@ reader never sees a route without its hook's change) and routes exist only for a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from functions.common import payload_filter
 from functions.common.dal import dynamo
 from functions.common.dal.dynamo import Item, n, s
 from functions.common.dal.table import TableRepository
@@ -32,6 +35,7 @@ from functions.common.matching import entry_matches, is_glob
 from functions.common.models import Hook, HookStatus
 
 GLOB_ROUTE = "*"
+ROUTE_FILTER = "filter"
 _HOOK_PREFIX = "HOOK#"
 _MAX_LOCK_RETRIES = 5
 _TRANSACTION_LIMIT = 100
@@ -51,14 +55,29 @@ def route_key(tenant_id: str, event_type: str, hook_id: str) -> Item:
 
 
 def route_items(hook: Hook) -> dict[tuple[str, str], Item]:
-    """The routing items of `hook`, by (pk, sk): none unless it is active."""
+    """The routing items of `hook`, by (pk, sk): none unless it is active. A hook's payload filter rides on
+    each of its routes, so fan-out evaluates it without reading the hook; unfiltered routes carry nothing."""
     if hook.status is not HookStatus.ACTIVE:
         return {}
-    items = [route_key(hook.tenant_id, entry, hook.id) for entry in hook.on if not is_glob(entry)]
+    extra: Item = {ROUTE_FILTER: s(payload_filter.canonical(hook.filter))} if hook.filter else {}
+    items = [{**route_key(hook.tenant_id, entry, hook.id), **extra} for entry in hook.on if not is_glob(entry)]
     globs = sorted(entry for entry in hook.on if is_glob(entry))
     if globs:
-        items.append({**route_key(hook.tenant_id, GLOB_ROUTE, hook.id), "globs": {"SS": globs}})
+        items.append({**route_key(hook.tenant_id, GLOB_ROUTE, hook.id), "globs": {"SS": globs}, **extra})
     return {(item["pk"]["S"], item["sk"]["S"]): item for item in items}
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """One hook an event type routes to, with the hook's payload filter when it has one."""
+
+    hook_id: str
+    filter: payload_filter.Filter | None = None
+
+    @classmethod
+    def of(cls, item: Item) -> RouteTarget:
+        stored = item.get(ROUTE_FILTER, {}).get("S")
+        return cls(item["sk"]["S"], json.loads(stored) if stored else None)
 
 
 def _hook_item(hook: Hook, version: int) -> Item:
@@ -168,20 +187,21 @@ class HooksRepository(TableRepository):
         return _parse_hooks(items, on_unreadable), dynamo.encode_cursor(last)
 
     def route(self, tenant_id: str, event_type: str) -> list[str]:
-        """Ids of the tenant's active hooks whose `on` matches `event_type`: the exact-type routes plus the
-        glob routes that match. Hooks listening to other exact types are never read."""
+        """Ids of the tenant's active hooks whose `on` matches `event_type` (payload filters not applied)."""
+        return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
+
+    def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
+        """The tenant's active hooks whose `on` matches `event_type`, by hook id, with their payload filters:
+        the exact-type routes plus the glob routes that match. Hooks listening to other exact types are
+        never read."""
 
         def routes(route_type: str) -> list[Item]:
             pk = route_partition(tenant_id, route_type)
             return dynamo.query_all(self._db, self.table, key_condition="pk = :pk", values={":pk": s(pk)})
 
-        matched = {item["sk"]["S"] for item in routes(event_type)}
-        matched.update(
-            item["sk"]["S"]
-            for item in routes(GLOB_ROUTE)
-            if any(entry_matches(g, event_type) for g in item["globs"]["SS"])
-        )
-        return sorted(matched)
+        globs = (item for item in routes(GLOB_ROUTE) if any(entry_matches(g, event_type) for g in item["globs"]["SS"]))
+        targets = {item["sk"]["S"]: RouteTarget.of(item) for item in [*routes(event_type), *globs]}
+        return [targets[hook_id] for hook_id in sorted(targets)]
 
     def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
         """Read, apply `change`, write back if the hook was not changed meanwhile; retry on a race.

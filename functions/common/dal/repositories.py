@@ -10,6 +10,7 @@ from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.portal_sessions import PortalSessionsRepository
+from functions.common.dal.recoveries import RecoveriesRepository
 from functions.common.dal.tenants import TenantsRepository
 from functions.common.dal.tokens import TokensRepository
 from functions.common.settings import StorageSettings
@@ -24,6 +25,7 @@ class Repositories:
     events: EventsRepository
     portal_sessions: PortalSessionsRepository
     executions: ExecutionsRepository
+    recoveries: RecoveriesRepository
 
 
 def build_repositories(settings: StorageSettings) -> Repositories:
@@ -36,4 +38,5 @@ def build_repositories(settings: StorageSettings) -> Repositories:
         events=EventsRepository(table),
         portal_sessions=PortalSessionsRepository(table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        recoveries=RecoveriesRepository(table),
     )

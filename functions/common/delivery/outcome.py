@@ -24,6 +24,13 @@ class Verdict(StrEnum):
     SUCCESS = "success"
     RETRY = "retry"
     GONE = "gone"
+    ABORT = "abort"  # the receiver asked for no more attempts of this message
+
+
+# A receiver's back-pressure signal: `Webhook-Delivery: abort` (name and value case-insensitive) on any
+# non-2xx answer stops the automatic retries of that message (docs/delivery-controls.md).
+ABORT_HEADER = "webhook-delivery"
+ABORT_VALUE = "abort"
 
 
 @dataclass(frozen=True)
@@ -33,19 +40,28 @@ class Judgement:
     retry_after: float | None = None
 
 
+def _asks_to_abort(result: HttpResult) -> bool:
+    return result.headers.get(ABORT_HEADER, "").strip().lower() == ABORT_VALUE
+
+
 def judge(result: HttpResult, now: datetime) -> Judgement:
-    """2xx succeeds; 410 disables the hook; everything else is a failure worth retrying."""
+    """2xx succeeds; 410 disables the hook; `Webhook-Delivery: abort` ends the message's retries; everything
+    else is a failure worth retrying, after the receiver's Retry-After on 429 and any 5xx."""
     if result.status is None:
         return Judgement(Verdict.RETRY, error=result.error)
     if 200 <= result.status < 300:
         return Judgement(Verdict.SUCCESS)
     if result.status == 410:
         return Judgement(Verdict.GONE, error="receiver answered 410 Gone: the hook was disabled")
+    if _asks_to_abort(result):
+        error = f"HTTP {result.status}; the receiver asked to abort (Webhook-Delivery: abort): no further attempts"
+        return Judgement(Verdict.ABORT, error=error)
     if 300 <= result.status < 400:
         location = result.headers.get("location")
         where = f" (to {location})" if location else ""
         return Judgement(Verdict.RETRY, error=f"redirect not followed: HTTP {result.status}{where}")
-    retry_after = parse_retry_after(result.headers.get("retry-after"), now) if result.status in (429, 503) else None
+    honours_retry_after = result.status == 429 or 500 <= result.status < 600
+    retry_after = parse_retry_after(result.headers.get("retry-after"), now) if honours_retry_after else None
     return Judgement(Verdict.RETRY, error=f"HTTP {result.status}", retry_after=retry_after)
 
 
@@ -56,6 +72,7 @@ class AttemptContext:
     attempt: int
     manual: bool = False
     test: bool = False
+    recovery_id: str | None = None  # sent by a recovery or bulk replay (a manual attempt)
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,7 @@ def record_attempt(
         status=status,
         manual=context.manual,
         test=context.test,
+        recovery_id=context.recovery_id,
         response_status=result.status,
         response_headers=result.headers,
         response_headers_truncated=result.headers_truncated,
