@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet
 # Some machines' pip config names wheel folders that don't exist; keep pip's exit status, drop that noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; test $${PIPESTATUS[0]} -eq 0
 
-.PHONY: run demo test test-urllib3-1.26 lint format synth bootstrap deploy diff destroy bench bench-controls openapi screenshots chromium clean venv scan install
+.PHONY: run demo test test-urllib3-1.26 lint deadcode format synth bootstrap deploy diff destroy bench bench-controls openapi screenshots chromium clean venv scan install
 
 # The Lambda runtime may ship urllib3 1.26 instead of 2.x: the HTTP client and delivery tests run on both.
 URLLIB3_126_VENV := .venv-urllib3-1.26
@@ -87,6 +87,10 @@ scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# vulture over the code and tests (config in pyproject.toml); vulture_whitelist.py lists framework entry points.
+deadcode: $(VENV)/.installed
+	$(BIN)/vulture
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -35,7 +35,6 @@ AWS_CALL_MILLISECONDS = 6.0
 # What others charge, for comparison in docs/cost.md.
 EVENTBRIDGE_USD_PER_MILLION_EVENTS = 1.00  # custom events published with PutEvents
 EVENTBRIDGE_API_DESTINATION_USD_PER_MILLION_INVOCATIONS = 0.20
-SVIX_USD_PER_MILLION_MESSAGES_OVER_PLAN = 100.0  # Svix's list price per message beyond a plan's allowance
 
 
 def eventbridge_usd_per_million_deliveries(hooks_per_event: int) -> float:

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from functions.common import contract
-from functions.common.retry import parse_schedule
-from functions.common.settings import PortalSettings
+from functions.common.settings import (
+    DeliveryTimeoutSeconds,
+    PortalSettings,
+    RetentionDays,
+    RetryJitter,
+    RetryScheduleText,
+)
 
 
 class DeployConfig(PortalSettings):
     """Also the portal's settings (portal_product_name, portal_logo_url, portal_accent_color,
     portal_frame_ancestors, portal_url), validated as the api function validates them."""
 
-    retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
-    retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
-    delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=30)
+    retry_schedule: RetryScheduleText = contract.DEFAULT_RETRY_SCHEDULE
+    retry_jitter: RetryJitter = contract.DEFAULT_RETRY_JITTER
+    delivery_timeout_seconds: DeliveryTimeoutSeconds = contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS
     disable_after_days: float = Field(default=contract.DEFAULT_DISABLE_AFTER_SECONDS / 86400, gt=0)
     allow_http: bool = False
     allowed_cidrs: str = ""
-    execution_retention_days: int = Field(default=contract.DEFAULT_EXECUTION_RETENTION_DAYS, ge=1, le=365)
-    event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1, le=365)
+    execution_retention_days: RetentionDays = contract.DEFAULT_EXECUTION_RETENTION_DAYS
+    event_retention_days: RetentionDays = contract.DEFAULT_EVENT_RETENTION_DAYS
     log_retention_days: int = 30
     catalog: str = "catalogs"
     powertools_layer_arn: str | None = None
@@ -42,12 +47,6 @@ class DeployConfig(PortalSettings):
         if bool(self.domain_name) != bool(self.certificate_arn):
             raise ValueError("domain_name and certificate_arn go together")
         return self
-
-    @field_validator("retry_schedule")
-    @classmethod
-    def _schedule_parses(cls, value: str) -> str:
-        parse_schedule(value)
-        return value
 
     @classmethod
     def from_context(cls, get: Any) -> DeployConfig:

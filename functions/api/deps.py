@@ -1,4 +1,7 @@
-"""Everything the api logic needs, built once per container from ApiSettings; tests inject their own."""
+"""Everything the api logic needs, built once per container from ApiSettings; tests inject their own.
+
+The repositories come from `build_repositories` and the delivery dependencies from `delivery_deps`, which
+the api shares (test deliveries): nothing here is built a second time."""
 
 from __future__ import annotations
 
@@ -8,35 +11,23 @@ from functools import lru_cache
 from functions.api.logic.auth import TokenUsage
 from functions.api.logic.limits import PublishLimiter
 from functions.common.dal.admin_secret import AdminSecret
-from functions.common.dal.event_types import EventTypesRepository
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.hooks import HooksRepository
-from functions.common.dal.portal_sessions import PortalSessionsRepository
 from functions.common.dal.queues import QueueClient
-from functions.common.dal.recoveries import RecoveriesRepository
+from functions.common.dal.repositories import Repositories, build_repositories
 from functions.common.dal.secret_box import SecretBox
-from functions.common.dal.tenants import TenantsRepository
-from functions.common.dal.tokens import TokensRepository
 from functions.common.delivery import DeliverDeps
-from functions.common.delivery.factory import delivery_deps, shared_secret_box
+from functions.common.delivery.factory import delivery_deps, shared_secret_box, shared_url_guard
+from functions.common.delivery.ports import QueuePublisher
 from functions.common.settings import ApiSettings, api_settings
 from functions.common.ssrf import UrlGuard
 
 
 @dataclass
-class ApiDeps:
+class ApiDeps(Repositories):
+    """Every repository, and the rest the api logic needs."""
+
     settings: ApiSettings
-    tenants: TenantsRepository
-    tokens: TokensRepository
-    event_types: EventTypesRepository
-    hooks: HooksRepository
-    events: EventsRepository
-    executions: ExecutionsRepository
-    portal_sessions: PortalSessionsRepository
-    recoveries: RecoveriesRepository
     events_queue: QueueClient
-    deliveries_queue: QueueClient
+    deliveries_queue: QueuePublisher
     admin_secret: AdminSecret
     guard: UrlGuard
     secret_box: SecretBox
@@ -46,26 +37,18 @@ class ApiDeps:
 
 
 def build_api_deps(settings: ApiSettings) -> ApiDeps:
-    delivery = delivery_deps(settings)
-    table = settings.subscriptions_table
-    tokens = TokensRepository(table)
+    repositories = build_repositories(settings)
+    delivery = delivery_deps(settings, repositories)
     return ApiDeps(
+        **vars(repositories),
         settings=settings,
-        tenants=TenantsRepository(table),
-        tokens=tokens,
-        event_types=EventTypesRepository(table),
-        hooks=HooksRepository(table),
-        events=EventsRepository(table),
-        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
-        portal_sessions=PortalSessionsRepository(table),
-        recoveries=RecoveriesRepository(table),
         events_queue=QueueClient(settings.events_queue_url),
-        deliveries_queue=QueueClient(settings.deliveries_queue_url),
+        deliveries_queue=delivery.deliveries,
         admin_secret=AdminSecret(settings.admin_secret_arn),
-        guard=UrlGuard.from_settings(settings.allow_http, settings.allowed_cidrs),
+        guard=shared_url_guard(settings.allow_http, settings.allowed_cidrs),
         secret_box=shared_secret_box(settings.kms_key_id),
         delivery=delivery,
-        token_usage=TokenUsage(tokens),
+        token_usage=TokenUsage(repositories.tokens),
         publish_limiter=PublishLimiter(settings.tenant_publish_rate, settings.api_concurrency),
     )
 

@@ -240,11 +240,9 @@ class WebhookHttpClient:
     def __init__(
         self,
         guard: UrlGuard,
-        ca_certs: str | None = None,
         connections_per_destination: int = DEFAULT_CONNECTIONS_PER_DESTINATION,
     ) -> None:
         self.guard = guard
-        self.ca_certs = ca_certs
         self.connections_per_destination = connections_per_destination
         self.watchdog = Watchdog()
         self._pools: OrderedDict[tuple[str, str, int, str], HTTPConnectionPool] = OrderedDict()
@@ -265,7 +263,6 @@ class WebhookHttpClient:
                     server_hostname=destination.host,
                     assert_hostname=destination.host,
                     cert_reqs="CERT_REQUIRED",
-                    ca_certs=self.ca_certs,
                     **common,
                 )
             else:

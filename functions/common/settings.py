@@ -5,12 +5,26 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from functions.common import contract
 from functions.common.contract import Env
 from functions.common.retry import RetrySchedule, parse_schedule
+
+
+def _schedule_parses(value: str) -> str:
+    parse_schedule(value)
+    return value
+
+
+# The delivery and storage settings the deploy configuration (infra/config.py) shares: one definition each,
+# with its bounds, so a value the stack accepts is one the functions accept.
+RetryScheduleText = Annotated[str, AfterValidator(_schedule_parses)]
+RetryJitter = Annotated[float, Field(ge=0, le=1)]
+DeliveryTimeoutSeconds = Annotated[float, Field(gt=0, le=contract.MAX_DELIVERY_TIMEOUT_SECONDS)]
+RetentionDays = Annotated[int, Field(ge=1, le=contract.MAX_RETENTION_DAYS)]
 
 
 def _env(names: dict[str, str]) -> dict[str, str]:
@@ -20,24 +34,18 @@ def _env(names: dict[str, str]) -> dict[str, str]:
 class StorageSettings(BaseModel):
     subscriptions_table: str
     executions_table: str
-    event_retention_days: int = Field(default=contract.DEFAULT_EVENT_RETENTION_DAYS, ge=1)
-    execution_retention_days: int = Field(default=contract.DEFAULT_EXECUTION_RETENTION_DAYS, ge=1)
+    event_retention_days: RetentionDays = contract.DEFAULT_EVENT_RETENTION_DAYS
+    execution_retention_days: RetentionDays = contract.DEFAULT_EXECUTION_RETENTION_DAYS
 
 
 class DeliverySettings(BaseModel):
-    retry_schedule: str = contract.DEFAULT_RETRY_SCHEDULE
-    retry_jitter: float = Field(default=contract.DEFAULT_RETRY_JITTER, ge=0, le=1)
-    delivery_timeout_seconds: float = Field(default=contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS, gt=0, le=60)
+    retry_schedule: RetryScheduleText = contract.DEFAULT_RETRY_SCHEDULE
+    retry_jitter: RetryJitter = contract.DEFAULT_RETRY_JITTER
+    delivery_timeout_seconds: DeliveryTimeoutSeconds = contract.DEFAULT_DELIVERY_TIMEOUT_SECONDS
     disable_after_seconds: float = Field(default=contract.DEFAULT_DISABLE_AFTER_SECONDS, gt=0)
     delivery_concurrency: int = Field(default=contract.DEFAULT_DELIVERY_CONCURRENCY, ge=1, le=100)
     allow_http: bool = False
     allowed_cidrs: str = ""
-
-    @field_validator("retry_schedule")
-    @classmethod
-    def _schedule_parses(cls, value: str) -> str:
-        parse_schedule(value)
-        return value
 
     def schedule(self) -> RetrySchedule:
         return RetrySchedule.parse(self.retry_schedule, self.retry_jitter)

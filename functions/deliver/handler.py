@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.common import metric_names as names
+from functions.common.dal.repositories import build_repositories
 from functions.common.delivery import DeliverDeps
 from functions.common.delivery.factory import delivery_deps
 from functions.common.errors import DependencyFailure, MessageKept, PermanentMessageError
@@ -27,7 +28,8 @@ from functions.deliver.logic import BatchReport, QueuedDelivery, deliver_batch
 
 
 def build_deps() -> DeliverDeps:
-    return delivery_deps(deliver_settings())
+    settings = deliver_settings()
+    return delivery_deps(settings, build_repositories(settings))
 
 
 def _parse(record: dict[str, Any]) -> QueuedDelivery:

@@ -10,8 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common import metric_names as names
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.repositories import build_repositories
 from functions.common.errors import HookwireError, PermanentMessageError
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import dead_letter_settings
@@ -20,10 +19,10 @@ from functions.dlq.logic import DeadLetter, DeadLetterDeps, record_dead_letters
 
 
 def build_deps() -> DeadLetterDeps:
-    settings = dead_letter_settings()
+    repositories = build_repositories(dead_letter_settings())
     return DeadLetterDeps(
-        events=EventsRepository(settings.subscriptions_table),
-        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        events=repositories.events,
+        executions=repositories.executions,
     )
 
 

@@ -17,13 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.common import metric_names as names
-from functions.common.dal.event_types import EventTypesRepository
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
-from functions.common.dal.recoveries import RecoveriesRepository
-from functions.common.dal.tenants import TenantsRepository
+from functions.common.dal.repositories import build_repositories
 from functions.common.errors import EventRejected
 from functions.common.models import EventMessage
 from functions.common.observability import logger, metrics, tracer
@@ -36,18 +31,19 @@ from functions.fanout.logic import FanoutDeps, Routes, handle_message
 
 def build_deps() -> FanoutDeps:
     settings = fanout_settings()
+    repositories = build_repositories(settings)
     deliveries = QueueClient(settings.deliveries_queue_url)
     return FanoutDeps(
-        tenants=TenantsRepository(settings.subscriptions_table),
-        event_types=EventTypesRepository(settings.subscriptions_table),
-        events=EventsRepository(settings.subscriptions_table),
-        hooks=HooksRepository(settings.subscriptions_table),
+        tenants=repositories.tenants,
+        event_types=repositories.event_types,
+        events=repositories.events,
+        hooks=repositories.hooks,
         deliveries=deliveries,
         ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
         event_retention_days=settings.event_retention_days,
         recovery=RecoveryDeps(
-            recoveries=RecoveriesRepository(settings.subscriptions_table),
-            executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+            recoveries=repositories.recoveries,
+            executions=repositories.executions,
             deliveries=deliveries,
             events=QueueClient(settings.events_queue_url),
         ),

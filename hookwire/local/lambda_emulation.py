@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -271,7 +270,3 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
         ],
     )["Attributes"]
     return sum(int(value) for value in attributes.values())
-
-
-def response_json(result: dict[str, Any]) -> Any:
-    return json.loads(result.get("body") or "null")

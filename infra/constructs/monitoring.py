@@ -20,7 +20,7 @@ from infra.config import DeployConfig
 from infra.constructs.queues import QueueWithDlq
 
 PERIOD = Duration.minutes(1)
-WIDE, HALF, THIRD = 24, 12, 8
+HALF, THIRD = 12, 8
 
 
 def hookwire_metric(name: str, statistic: str = "Sum", label: str | None = None) -> cw.Metric:

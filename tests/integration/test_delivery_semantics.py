@@ -171,19 +171,7 @@ def test_four_racing_publishes_of_one_id_create_one_event_delivered_once(api, te
     results = []
 
     def publish_once() -> None:
-        results.append(
-            publish_logic(
-                tenant["id"],
-                body,
-                None,
-                deps.event_types,
-                deps.events,
-                deps.events_queue,
-                30,
-                deps.publish_limiter,
-                utcnow(),
-            ).created
-        )
+        results.append(publish_logic(tenant["id"], body, None, deps, utcnow()).created)
 
     # When four threads publish it at once
     threads = [threading.Thread(target=publish_once) for _ in range(4)]

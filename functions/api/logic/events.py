@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from functions.api.logic.limits import PublishLimiter
 from functions.api.schemas import (
     Accepted,
     EventAccepted,
@@ -15,7 +15,6 @@ from functions.api.schemas import (
     PublishEvent,
     ReplayEvent,
 )
-from functions.common.dal.event_types import EventTypesRepository
 from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
@@ -24,6 +23,9 @@ from functions.common.errors import DependencyFailure, EventNotFound, Validation
 from functions.common.ingest import Submission, ingest
 from functions.common.models import Event, EventMessage, Execution, ExecutionStatus
 
+if TYPE_CHECKING:
+    from functions.api.deps import ApiDeps
+
 
 @dataclass(frozen=True)
 class Published:
@@ -31,38 +33,28 @@ class Published:
     created: bool  # False: the id was seen before and nothing new was delivered
 
 
-def publish(
-    tenant_id: str,
-    body: PublishEvent,
-    raw_data: str | None,
-    event_types: EventTypesRepository,
-    events: EventsRepository,
-    events_queue: QueueClient,
-    retention_days: int,
-    limiter: PublishLimiter,
-    now: datetime,
-) -> Published:
+def publish(tenant_id: str, body: PublishEvent, raw_data: str | None, deps: ApiDeps, now: datetime) -> Published:
     """Store the event through the one ingest path (for idempotency and replay), then enqueue it for fan-out;
     admitted first under the tenant's publish rate.
 
     `raw_data` is the exact text of `data` in the request, kept so `data` hooks get it byte for byte.
     """
-    limiter.admit(tenant_id, now)
+    deps.publish_limiter.admit(tenant_id, now)
     submission = Submission(tenant_id=tenant_id, type=body.type, data=body.data, raw_data=raw_data, id=body.id)
-    ingested = ingest(submission, event_types, events, retention_days, now)
+    ingested = ingest(submission, deps.event_types, deps.events, deps.settings.event_retention_days, now)
     event = ingested.event
     accepted = EventAccepted(id=event.id, type=event.type, created_at=event.created_at)
     if not ingested.created:
         if event.fanned_out_at is None:
             # A retry after an ambiguous failure (stored, maybe never queued): queue it again. Fan-out
             # claims each event once, so a second message delivers nothing twice.
-            _enqueue(event, events_queue)
+            _enqueue(event, deps.events_queue)
         return Published(accepted, False)
     try:
-        _enqueue(event, events_queue)
+        _enqueue(event, deps.events_queue)
     except DependencyFailure:
         # Not queued means not accepted: forget the event so the producer's retry (same id) goes through.
-        events.delete_event(tenant_id, event.id)
+        deps.events.delete_event(tenant_id, event.id)
         raise
     return Published(accepted, True)
 

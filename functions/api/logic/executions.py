@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from functions.api.logic.hooks import get_hook
 from functions.api.logic.views import execution_detail
 from functions.api.schemas import Accepted, ExecutionDetail, ExecutionView, Page
-from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
 from functions.common.dal.hooks import HooksRepository
-from functions.common.dal.queues import OutgoingMessage, QueueClient
+from functions.common.dal.queues import OutgoingMessage
 from functions.common.errors import ExecutionNotFound, NotFound, ValidationFailed
 from functions.common.models import DeliveryMessage, Execution, ExecutionStatus, Hook
+
+if TYPE_CHECKING:
+    from functions.api.deps import ApiDeps
 
 
 def list_executions(
@@ -37,41 +40,24 @@ def _get_execution(hook: Hook, execution_id: str, executions: ExecutionsReposito
     return execution
 
 
-def get_execution(
-    tenant_id: str,
-    hook_id: str,
-    execution_id: str,
-    hooks: HooksRepository,
-    events: EventsRepository,
-    executions: ExecutionsRepository,
-    now: datetime,
-) -> ExecutionDetail:
-    hook = get_hook(tenant_id, hook_id, hooks)
-    execution = _get_execution(hook, execution_id, executions)
-    event = None if execution.test else events.get_event(tenant_id, execution.event_id, now)
+def get_execution(tenant_id: str, hook_id: str, execution_id: str, deps: ApiDeps, now: datetime) -> ExecutionDetail:
+    hook = get_hook(tenant_id, hook_id, deps.hooks)
+    execution = _get_execution(hook, execution_id, deps.executions)
+    event = None if execution.test else deps.events.get_event(tenant_id, execution.event_id, now)
     return execution_detail(execution, event)
 
 
-def retry_execution(
-    tenant_id: str,
-    hook_id: str,
-    execution_id: str,
-    hooks: HooksRepository,
-    events: EventsRepository,
-    executions: ExecutionsRepository,
-    deliveries: QueueClient,
-    now: datetime,
-) -> Accepted:
+def retry_execution(tenant_id: str, hook_id: str, execution_id: str, deps: ApiDeps, now: datetime) -> Accepted:
     """Deliver that event to that hook again now, whatever the hook's state or the schedule says.
     The new attempt is a manual one: recorded as its own execution, never retried automatically."""
-    hook = get_hook(tenant_id, hook_id, hooks)
-    execution = _get_execution(hook, execution_id, executions)
+    hook = get_hook(tenant_id, hook_id, deps.hooks)
+    execution = _get_execution(hook, execution_id, deps.executions)
     if execution.test:
         raise ValidationFailed("a test delivery can't be retried; send a new test instead", field="execution_id")
-    if events.get_event(tenant_id, execution.event_id, now) is None:
+    if deps.events.get_event(tenant_id, execution.event_id, now) is None:
         raise NotFound(f"event {execution.event_id} is no longer retained", field="execution_id")
     message = DeliveryMessage(
         tenant_id=tenant_id, hook_id=hook.id, event_id=execution.event_id, attempt=execution.attempt + 1, manual=True
     )
-    deliveries.send(OutgoingMessage(body=message.model_dump_json()))
+    deps.deliveries_queue.send(OutgoingMessage(body=message.model_dump_json()))
     return Accepted(id=execution.event_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.api.logic.views import execution_detail, hook_view, hook_with_secret
 from functions.api.schemas import (
@@ -21,13 +21,15 @@ from functions.common import ids, signing
 from functions.common.dal.event_types import EventTypesRepository
 from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.secret_box import SecretBox, encryption_context
-from functions.common.dal.tenants import TenantsRepository
 from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.delivery.ports import HookStore
 from functions.common.errors import HookNotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
 from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
 from functions.common.ssrf import UrlGuard, UrlRefused
+
+if TYPE_CHECKING:
+    from functions.api.deps import ApiDeps
 
 MAX_OLD_SECRETS = 5
 HOOK_QUOTA_RETRY_AFTER_SECONDS = 60  # a quota frees up only when a hook is deleted; poll no faster than this
@@ -86,22 +88,12 @@ def get_hook(tenant_id: str, hook_id: str, hooks: HookStore) -> Hook:
     return hook
 
 
-def create_hook(
-    tenant_id: str,
-    body: CreateHook,
-    hooks: HooksRepository,
-    event_types: EventTypesRepository,
-    tenants: TenantsRepository,
-    guard: UrlGuard,
-    box: SecretBox,
-    max_hooks: int,
-    now: datetime,
-) -> HookWithSecret:
-    check_url(body.url, guard)
-    _check_hook_quota(tenant_id, max_hooks, hooks)
+def create_hook(tenant_id: str, body: CreateHook, deps: ApiDeps, now: datetime) -> HookWithSecret:
+    check_url(body.url, deps.guard)
+    _check_hook_quota(tenant_id, deps.settings.max_hooks_per_tenant, deps.hooks)
     _check_status(body.status)
-    matched = _check_on(body.on, event_types)
-    payload_format = body.payload_format or default_payload_format(tenants.get_tenant(tenant_id), matched)
+    matched = _check_on(body.on, deps.event_types)
+    payload_format = body.payload_format or default_payload_format(deps.tenants.get_tenant(tenant_id), matched)
     hook_id = ids.new_id("hook")
     secret = signing.generate_secret()
     hook = Hook(
@@ -119,9 +111,9 @@ def create_hook(
         ordering=body.ordering,
         created_at=now,
         updated_at=now,
-        secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
+        secrets=[_sealed(secret, deps.secret_box, tenant_id, hook_id, now)],
     )
-    hooks.create_hook(hook)
+    deps.hooks.create_hook(hook)
     return hook_with_secret(hook, secret)
 
 

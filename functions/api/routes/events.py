@@ -30,10 +30,7 @@ def publish(body: PublishEvent) -> Response[EventAccepted]:
     d = deps()
     scope = tenant(router.context, body.tenant_id)
     raw_data = raw_member(router.current_event.decoded_body or "", "data")
-    retention = d.settings.event_retention_days
-    result = events.publish(
-        scope, body, raw_data, d.event_types, d.events, d.events_queue, retention, d.publish_limiter, now()
-    )
+    result = events.publish(scope, body, raw_data, d, now())
     if result.created:
         metrics.add_metric(name=names.EVENTS_PUBLISHED, unit=MetricUnit.Count, value=1)
     return reply(202 if result.created else 200, result.event)

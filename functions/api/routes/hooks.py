@@ -45,11 +45,7 @@ router = APIGatewayHttpRouter()
 
 @router.post("/hooks", summary="Register a hook; the answer carries its secret, shown once")
 def create_hook(body: CreateHook, tenant_id: TenantParam = None) -> Response[HookWithSecret]:
-    scope = tenant(router.context, tenant_id)
-    d = deps()
-    max_hooks = d.settings.max_hooks_per_tenant
-    created = hooks.create_hook(scope, body, d.hooks, d.event_types, d.tenants, d.guard, d.secret_box, max_hooks, now())
-    return reply(201, created)
+    return reply(201, hooks.create_hook(tenant(router.context, tenant_id), body, deps(), now()))
 
 
 @router.get("/hooks", summary="List hooks (never with secrets)")
@@ -119,17 +115,14 @@ def list_executions(
 def get_execution(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) -> ExecutionDetail:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    return executions.get_execution(scope, hook_id, execution_id, d.hooks, d.events, d.executions, now())
+    return executions.get_execution(scope, hook_id, execution_id, d, now())
 
 
 @router.post("/hooks/<hook_id>/executions/<execution_id>/retry", summary="Deliver that event to this hook again now")
 def retry(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) -> Response[Accepted]:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    accepted = executions.retry_execution(
-        scope, hook_id, execution_id, d.hooks, d.events, d.executions, d.deliveries_queue, now()
-    )
-    return reply(202, accepted)
+    return reply(202, executions.retry_execution(scope, hook_id, execution_id, d, now()))
 
 
 @router.post(

@@ -31,8 +31,13 @@ _SPEC = contract.EXECUTIONS_TABLE
 _IN_KEYS_OR_ATTRIBUTES = {"id", "hook_id", "status", "event_type"}
 
 
-def _hook_pk(hook_id: str) -> str:
+def execution_partition(hook_id: str) -> str:
+    """A hook's executions share its partition, newest last by id."""
     return f"HOOK#{hook_id}"
+
+
+def execution_key(hook_id: str, execution_id: str) -> Item:
+    return {_SPEC.partition_key: s(execution_partition(hook_id)), _SPEC.sort_key: s(execution_id)}
 
 
 def _derived_request_headers(execution: Execution) -> dict[str, str]:
@@ -53,8 +58,7 @@ class ExecutionsRepository(TableRepository):
             exclude=_IN_KEYS_OR_ATTRIBUTES, exclude_defaults=True
         )
         return {
-            _SPEC.partition_key: s(_hook_pk(execution.hook_id)),
-            _SPEC.sort_key: s(execution.id),
+            **execution_key(execution.hook_id, execution.id),
             "status": s(execution.status.value),
             "event_type": s(execution.event_type),
             "doc": s(doc),
@@ -66,7 +70,7 @@ class ExecutionsRepository(TableRepository):
         values = json.loads(item["doc"]["S"])
         values.update(
             id=item[_SPEC.sort_key]["S"],
-            hook_id=item[_SPEC.partition_key]["S"].removeprefix("HOOK#"),
+            hook_id=item[_SPEC.partition_key]["S"].removeprefix(execution_partition("")),
             status=item["status"]["S"],
             event_type=item["event_type"]["S"],
         )
@@ -84,7 +88,7 @@ class ExecutionsRepository(TableRepository):
         response = dynamo.call(
             self._db.get_item,
             TableName=self.table,
-            Key={_SPEC.partition_key: s(_hook_pk(hook_id)), _SPEC.sort_key: s(execution_id)},
+            Key=execution_key(hook_id, execution_id),
         )
         item = response.get("Item")
         return self._execution(item) if item else None
@@ -98,7 +102,7 @@ class ExecutionsRepository(TableRepository):
         event_type: str | None = None,
     ) -> tuple[list[Execution], str | None]:
         filters: list[str] = []
-        values: Item = {":pk": s(_hook_pk(hook_id))}
+        values: Item = {":pk": s(execution_partition(hook_id))}
         names: dict[str, str] = {}
         if status:
             filters.append("#status = :status")
@@ -111,7 +115,7 @@ class ExecutionsRepository(TableRepository):
             "key_condition": "pk = :pk",
             "values": values,
             "limit": limit,
-            "cursor": dynamo.decode_cursor(cursor, "pk", _hook_pk(hook_id)),
+            "cursor": dynamo.decode_cursor(cursor, "pk", execution_partition(hook_id)),
             "newest_first": True,
             "names": names or None,
         }
@@ -137,7 +141,7 @@ class ExecutionsRepository(TableRepository):
                 self._db,
                 self.table,
                 key_condition="pk = :pk AND begins_with(sk, :group)",
-                values={":pk": s(_hook_pk(hook_id)), ":group": s(group)},
+                values={":pk": s(execution_partition(hook_id)), ":group": s(group)},
             )
             found.extend(e for e in map(self._execution, items) if e.event_id == event_id)
         return found
@@ -150,10 +154,14 @@ class ExecutionsRepository(TableRepository):
         query: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-            "ExpressionAttributeValues": {":pk": s(_hook_pk(hook_id)), ":first": s(first_id), ":last": s(last_id)},
+            "ExpressionAttributeValues": {
+                ":pk": s(execution_partition(hook_id)),
+                ":first": s(first_id),
+                ":last": s(last_id),
+            },
             "Limit": limit,
         }
         if after:
-            query["ExclusiveStartKey"] = {_SPEC.partition_key: s(_hook_pk(hook_id)), _SPEC.sort_key: s(after)}
+            query["ExclusiveStartKey"] = execution_key(hook_id, after)
         response = dynamo.call(self._db.query, **query)
         return [self._execution(item) for item in response["Items"]], "LastEvaluatedKey" in response

@@ -9,11 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
-from functions.common.dal.events import EventsRepository
-from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.rate_limits import RateLimitRepository
+from functions.common.dal.repositories import Repositories
 from functions.common.dal.secret_box import SecretBox
 from functions.common.delivery.attempt import DeliverDeps
 from functions.common.http_client import WebhookHttpClient
@@ -22,10 +20,15 @@ from functions.common.ssrf import UrlGuard
 
 
 @lru_cache(maxsize=4)
+def shared_url_guard(allow_http: bool, allowed_cidrs: str) -> UrlGuard:
+    """The SSRF rule the API checks URLs with at registration, and the HTTP client at every connection."""
+    return UrlGuard.from_settings(allow_http, allowed_cidrs)
+
+
+@lru_cache(maxsize=4)
 def shared_http_client(allow_http: bool, allowed_cidrs: str, connections_per_destination: int) -> WebhookHttpClient:
-    return WebhookHttpClient(
-        UrlGuard.from_settings(allow_http, allowed_cidrs), connections_per_destination=connections_per_destination
-    )
+    guard = shared_url_guard(allow_http, allowed_cidrs)
+    return WebhookHttpClient(guard, connections_per_destination=connections_per_destination)
 
 
 @lru_cache(maxsize=4)
@@ -40,12 +43,12 @@ def shared_executor(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver")
 
 
-def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
+def delivery_deps(settings: DeliverSettings, repositories: Repositories) -> DeliverDeps:
     concurrency = settings.delivery_concurrency
     return DeliverDeps(
-        hooks=HooksRepository(settings.subscriptions_table),
-        events=EventsRepository(settings.subscriptions_table),
-        executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
+        hooks=repositories.hooks,
+        events=repositories.events,
+        executions=repositories.executions,
         deliveries=QueueClient(settings.deliveries_queue_url),
         ordered_deliveries=QueueClient(settings.ordered_deliveries_queue_url),
         rate_counter=RateLimitRepository(settings.subscriptions_table),
@@ -61,5 +64,6 @@ def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
 
 def reset_shared_clients() -> None:
     """Tests and the local runtime change settings between 'containers'; the next build sees them."""
+    shared_url_guard.cache_clear()
     shared_http_client.cache_clear()
     shared_secret_box.cache_clear()
