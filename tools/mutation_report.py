@@ -120,7 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(scores))
     failing = below_minimum(scores, args.minimum)
     for score in failing:
-        print(f"{score.module}: below {args.minimum:g} % (see `mutmut results` and `mutmut show <name>`)")
+        if score.score is None:
+            print(f"{score.module}: no result (mutmut has not run it)")
+        else:
+            print(f"{score.module}: {score.score:.1f} % is below {args.minimum:g} %")
+    if failing:
+        print("survivors: `mutmut results`; one mutant's diff: `mutmut show <name>`")
     return 1 if failing else 0
 
 
