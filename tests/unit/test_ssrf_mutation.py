@@ -142,6 +142,7 @@ def test_url_refusals_name_the_rule_and_say_why(url: str, rule: str, message: st
         ("192.168.1.1", "a private address"),
         ("fc00::1", "a private address"),
         ("240.0.0.1", "a reserved address"),
+        ("4000::1", "a reserved address"),  # reserved by the IETF, though Python calls it global
         ("64:ff9b:1::a00:1", "a reserved address"),  # local-use NAT64 (RFC 8215) is not unwrapped
         # IPv6 forms of IPv4 addresses are judged by the IPv4 address inside
         ("::ffff:127.0.0.1", "an IPv6 form of a loopback address"),
