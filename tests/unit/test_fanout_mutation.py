@@ -76,16 +76,28 @@ def _stored(subscriptions: FakeSubscriptions, event_id: str = "evt_1", **fields:
     return event
 
 
-def _deps(subscriptions: FakeSubscriptions, queue: FakeQueue) -> FanoutDeps:
-    return FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+def _fan_out(
+    subscriptions: FakeSubscriptions,
+    queue: FakeQueue,
+    message: EventMessage,
+    raw_data: str | None = None,
+    message_id: str = "",
+) -> int:
+    """One message through `fan_out` with a fresh routing index, as the handler does per batch."""
+    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+    return fan_out(message, deps, Routes(subscriptions), NOW, raw_data, message_id)
 
 
-def test_a_producer_event_is_stored_and_sent_to_each_active_matching_hook(subscriptions) -> None:
+@pytest.fixture
+def queue() -> FakeQueue:
+    return FakeQueue()
+
+
+def test_a_producer_event_is_stored_and_sent_to_each_active_matching_hook(subscriptions, queue) -> None:
     # Given a producer's publish body for lead.created, with its exact data text
-    queue = FakeQueue()
     message = EventMessage(tenant_id="ten_a", type="lead.created", data={"a": 1}, id="evt_1")
     # When it is fanned out
-    count = fan_out(message, _deps(subscriptions, queue), Routes(subscriptions), NOW, '{"a" : 1}', "msg_1")
+    count = _fan_out(subscriptions, queue, message, '{"a" : 1}', "msg_1")
     # Then the event is stored with that text, claimed by the SQS message, and one delivery goes per active hook
     assert count == 2
     assert _deliveries(queue) == [
@@ -98,15 +110,12 @@ def test_a_producer_event_is_stored_and_sent_to_each_active_matching_hook(subscr
     assert subscriptions.claims == [("ten_a", "evt_1", "msg_1", NOW)]
 
 
-def test_a_duplicate_message_for_an_event_already_fanned_out_sends_nothing(subscriptions) -> None:
+def test_a_duplicate_message_for_an_event_already_fanned_out_sends_nothing(subscriptions, queue) -> None:
     # Given an event stored and already fanned out
     _stored(subscriptions, fanned_out_at=NOW - timedelta(minutes=1), fanout_hooks=["hook_all"])
-    queue = FakeQueue()
     # When a message naming it arrives again
     with captured_logs() as logs:
-        count = fan_out(
-            EventMessage(tenant_id="ten_a", id="evt_1"), _deps(subscriptions, queue), Routes(subscriptions), NOW
-        )
+        count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_1"))
     # Then nothing is sent or rewritten, and the log says it was a duplicate, naming the event
     assert count == 0 and queue.sent == []
     assert subscriptions.events[("ten_a", "evt_1")].fanned_out_at == NOW - timedelta(minutes=1)
@@ -115,14 +124,11 @@ def test_a_duplicate_message_for_an_event_already_fanned_out_sends_nothing(subsc
     ]
 
 
-def test_a_message_for_an_event_that_is_gone_sends_nothing(subscriptions) -> None:
+def test_a_message_for_an_event_that_is_gone_sends_nothing(subscriptions, queue) -> None:
     # Given no stored event evt_9, and a message without an SQS message id (the local runtime's case)
-    queue = FakeQueue()
     # When a message naming it is fanned out
     with captured_logs() as logs:
-        count = fan_out(
-            EventMessage(tenant_id="ten_a", id="evt_9"), _deps(subscriptions, queue), Routes(subscriptions), NOW
-        )
+        count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_9"))
     # Then nothing is sent, the claim was made under a local claimant, and the log says why
     assert count == 0 and queue.sent == []
     assert subscriptions.claims == [("ten_a", "evt_9", "local-evt_9", NOW)]
@@ -131,57 +137,41 @@ def test_a_message_for_an_event_that_is_gone_sends_nothing(subscriptions) -> Non
     ]
 
 
-def test_a_stored_event_named_by_id_is_fanned_out_and_the_earlier_hooks_kept(subscriptions) -> None:
+def test_a_stored_event_named_by_id_is_fanned_out_and_the_earlier_hooks_kept(subscriptions, queue) -> None:
     # Given a stored event that an earlier replay already sent to hook_old
     _stored(subscriptions, fanout_hooks=["hook_old"])
-    queue = FakeQueue()
     # When the API's message for it is fanned out
-    count = fan_out(
-        EventMessage(tenant_id="ten_a", id="evt_1"), _deps(subscriptions, queue), Routes(subscriptions), NOW, None, "m"
-    )
+    count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_1"), None, "m")
     # Then both matching hooks get it and the event records the union of hooks, sorted
     assert count == 2
     assert subscriptions.events[("ten_a", "evt_1")].fanout_hooks == ["hook_all", "hook_leads", "hook_old"]
 
 
-def test_a_replay_goes_only_to_the_named_hooks_that_still_match(subscriptions) -> None:
+def test_a_replay_goes_only_to_the_named_hooks_that_still_match(subscriptions, queue) -> None:
     # Given a stored event already fanned out
     _stored(subscriptions, fanned_out_at=NOW - timedelta(hours=1), fanout_hooks=["hook_all", "hook_leads"])
-    queue = FakeQueue()
     replay = EventMessage(tenant_id="ten_a", id="evt_1", replay=True, hook_ids=["hook_leads", "hook_paused", "hook_x"])
     # When a replay naming one matching, one paused and one unknown hook is fanned out
-    count = fan_out(replay, _deps(subscriptions, queue), Routes(subscriptions), NOW, None, "m")
+    count = _fan_out(subscriptions, queue, replay, None, "m")
     # Then the event is read (not claimed) and only the active matching named hook gets it
     assert count == 1
     assert _deliveries(queue) == [DeliveryMessage(tenant_id="ten_a", hook_id="hook_leads", event_id="evt_1")]
     assert subscriptions.reads == [("ten_a", "evt_1", NOW)] and subscriptions.claims == []
 
 
-def test_a_replay_without_hook_ids_goes_to_every_matching_hook(subscriptions) -> None:
+def test_a_replay_without_hook_ids_goes_to_every_matching_hook(subscriptions, queue) -> None:
     # Given a stored event already fanned out
     _stored(subscriptions, fanned_out_at=NOW - timedelta(hours=1))
-    queue = FakeQueue()
     # When a replay naming no hooks is fanned out
-    count = fan_out(
-        EventMessage(tenant_id="ten_a", id="evt_1", replay=True),
-        _deps(subscriptions, queue),
-        Routes(subscriptions),
-        NOW,
-    )
+    count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_1", replay=True))
     # Then every active matching hook gets it again
     assert count == 2
 
 
-def test_a_replay_of_an_event_that_is_gone_sends_nothing(subscriptions) -> None:
+def test_a_replay_of_an_event_that_is_gone_sends_nothing(subscriptions, queue) -> None:
     # Given no stored event
-    queue = FakeQueue()
     # When a replay for it is fanned out
-    count = fan_out(
-        EventMessage(tenant_id="ten_a", id="evt_9", replay=True),
-        _deps(subscriptions, queue),
-        Routes(subscriptions),
-        NOW,
-    )
+    count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_9", replay=True))
     # Then nothing is sent
     assert count == 0 and queue.sent == []
 
@@ -223,13 +213,12 @@ def test_a_replay_of_an_event_that_is_gone_sends_nothing(subscriptions) -> None:
     ],
 )
 def test_a_bad_message_is_refused_naming_the_field_and_saying_why(
-    subscriptions, message: EventMessage, error: type[Exception], field: str, text: str
+    subscriptions, queue, message: EventMessage, error: type[Exception], field: str, text: str
 ) -> None:
     # Given a message fanout cannot act on
-    queue = FakeQueue()
     # When it is fanned out
     with pytest.raises(PermanentMessageError) as refused:
-        fan_out(message, _deps(subscriptions, queue), Routes(subscriptions), NOW, None, "m")
+        _fan_out(subscriptions, queue, message, None, "m")
     # Then the error is permanent, of the expected kind, names the field and says why; nothing is sent or stored
     assert type(refused.value) is error
     assert (refused.value.field, refused.value.message) == (field, text)
@@ -248,14 +237,12 @@ def test_routes_are_looked_up_once_per_tenant_and_type_in_a_batch(subscriptions)
     assert subscriptions.routed == [("ten_a", "lead.created"), ("ten_a", "lead.lost")]
 
 
-def test_the_fan_out_log_line_counts_the_hooks(subscriptions) -> None:
+def test_the_fan_out_log_line_counts_the_hooks(subscriptions, queue) -> None:
     # Given a stored event
     _stored(subscriptions)
     # When it is fanned out
     with captured_logs() as logs:
-        fan_out(
-            EventMessage(tenant_id="ten_a", id="evt_1"), _deps(subscriptions, FakeQueue()), Routes(subscriptions), NOW
-        )
+        _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_1"))
     # Then one line names the event, tenant and type and counts the hooks
     line = log_lines(logs.getvalue())[-1]
     assert {key: line[key] for key in ("message", "event_id", "tenant_id", "event_type", "hooks")} == {
