@@ -14,6 +14,7 @@ from tests.support.fakes import FakeQueue, FakeSubscriptions
 from tests.support.logs import captured_logs, log_lines
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+RETENTION_DAYS = 7
 
 
 class RecordingSubscriptions(FakeSubscriptions):
@@ -24,6 +25,11 @@ class RecordingSubscriptions(FakeSubscriptions):
         self.claims: list[tuple[str, str, str, datetime]] = []
         self.routed: list[tuple[str, str]] = []
         self.reads: list[tuple[str, str, datetime | None]] = []
+        self.retention_days: list[int] = []
+
+    def create_event(self, event: Event, retention_days: int) -> Event | None:
+        self.retention_days.append(retention_days)
+        return super().create_event(event, retention_days)
 
     def claim_fanout(self, tenant_id: str, event_id: str, claimant: str, now: datetime) -> Event | None:
         self.claims.append((tenant_id, event_id, claimant, now))
@@ -81,10 +87,13 @@ def _fan_out(
     queue: FakeQueue,
     message: EventMessage,
     raw_data: str | None = None,
-    message_id: str = "",
+    message_id: str | None = None,
 ) -> int:
-    """One message through `fan_out` with a fresh routing index, as the handler does per batch."""
-    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+    """One message through `fan_out` with a fresh routing index, as the handler does per batch; without a
+    message id, as the local runtime calls it."""
+    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=RETENTION_DAYS)  # type: ignore[arg-type]
+    if message_id is None:
+        return fan_out(message, deps, Routes(subscriptions), NOW, raw_data)
     return fan_out(message, deps, Routes(subscriptions), NOW, raw_data, message_id)
 
 
@@ -108,6 +117,7 @@ def test_a_producer_event_is_stored_and_sent_to_each_active_matching_hook(subscr
     assert stored.data == '{"a" : 1}' and stored.created_at == NOW
     assert stored.fanned_out_at == NOW and stored.fanout_hooks == ["hook_all", "hook_leads"]
     assert subscriptions.claims == [("ten_a", "evt_1", "msg_1", NOW)]
+    assert subscriptions.retention_days == [RETENTION_DAYS]
 
 
 def test_a_duplicate_message_for_an_event_already_fanned_out_sends_nothing(subscriptions, queue) -> None:
@@ -157,6 +167,16 @@ def test_a_replay_goes_only_to_the_named_hooks_that_still_match(subscriptions, q
     assert count == 1
     assert _deliveries(queue) == [DeliveryMessage(tenant_id="ten_a", hook_id="hook_leads", event_id="evt_1")]
     assert subscriptions.reads == [("ten_a", "evt_1", NOW)] and subscriptions.claims == []
+
+
+def test_hook_ids_narrow_only_a_replay(subscriptions, queue) -> None:
+    # Given a stored event not yet fanned out
+    _stored(subscriptions)
+    # When a message that is not a replay but names one hook is fanned out
+    count = _fan_out(subscriptions, queue, EventMessage(tenant_id="ten_a", id="evt_1", hook_ids=["hook_leads"]))
+    # Then every active matching hook gets it: a first fan-out is never narrowed
+    assert count == 2
+    assert [d.hook_id for d in _deliveries(queue)] == ["hook_all", "hook_leads"]
 
 
 def test_a_replay_without_hook_ids_goes_to_every_matching_hook(subscriptions, queue) -> None:
