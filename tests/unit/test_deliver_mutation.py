@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -12,10 +12,12 @@ import pytest
 
 from functions.common import contract
 from functions.common.dal.queues import OutgoingMessage
+from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
-from functions.common.models import DeliveryMessage, Event, ExecutionStatus, Hook, HookSecret, HookStatus
+from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookSecret, HookStatus
 from functions.deliver.logic import BatchReport, QueuedDelivery, deliver_batch
-from tests.support.fakes import FakeQueue, FakeStore, ScriptedSender, fake_deps
+from tests.support.fakes import FakeExecutions, FakeQueue, FakeStore, ScriptedSender, fake_deps
+from tests.support.logs import captured_logs, log_lines
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 SECRET = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=NOW - timedelta(days=1))
@@ -238,3 +240,266 @@ def test_a_manual_attempt_to_a_paused_hook_is_sent_and_not_a_first_attempt_lag(e
     assert sender.requests == ["https://receiver.example/hook_1"]
     assert store.settled == [("ten_1", "evt_1", "hook_1", NOW)]
     assert _counters(report) == {**_counters(BatchReport()), "sent": 1, "succeeded": 1}
+
+
+# --- what happens when a write, a read or a send fails: exact records, counters and log lines ---------------
+
+
+def _world(statuses: dict[str, int], store: FakeStore | None = None) -> tuple[FakeStore, list[QueuedDelivery]]:
+    """An event and one active hook per entry of `statuses`, and a first-attempt message for each."""
+    store = store if store is not None else FakeStore()
+    store.add(Event(id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", created_at=NOW))
+    store.add(*(_hook(hook_id) for hook_id in statuses))
+    return store, [_queued(f"msg_{hook_id}", hook_id) for hook_id in statuses]
+
+
+def _sender(statuses: dict[str, int]) -> ScriptedSender:
+    """A receiver answering per hook with a header and a body, so a bare record differs from a full one."""
+
+    def answer(url: str) -> HttpResult:
+        return HttpResult(status=statuses[url.rsplit("/", 1)[1]], duration_ms=3, headers={"x-r": "1"}, body=b"ok")
+
+    return ScriptedSender(answer=answer)
+
+
+def _logged(text: str) -> list[tuple[str, str, str | None]]:
+    """(level, message, hook_id) of every line the logic wrote."""
+    return [(line["level"], line["message"], line.get("hook_id")) for line in log_lines(text)]
+
+
+class CountingExecutions(FakeExecutions):
+    """FakeExecutions that also records each single write it was asked for, refused or not."""
+
+    def __init__(self, refuse: Callable[[Execution], bool]) -> None:
+        super().__init__(refuse=refuse)
+        self.asked: list[str] = []
+
+    def put(self, execution: Execution) -> None:
+        self.asked.append(execution.hook_id)
+        super().put(execution)
+
+
+def test_a_batch_write_that_fails_is_retried_one_by_one_and_the_refused_ones_written_bare(executor) -> None:
+    # Given three deliveries (200, 500, 200) and a store that refuses the full records of the last two
+    statuses = {"hook_0": 200, "hook_1": 500, "hook_2": 200}
+    store, batch = _world(statuses)
+    executions = FakeExecutions(refuse=lambda e: e.hook_id != "hook_0" and e.response_body is not None)
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, http=_sender(statuses), executions=executions, queue=queue)
+    # When the batch is delivered
+    with captured_logs("ERROR") as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then each execution is written on its own: the first in full, the refused ones without the answer and
+    # without the request headers, saying so after the attempt's own error
+    written = [
+        (e.hook_id, e.response_status, e.response_body, e.response_headers, bool(e.request_headers), e.error)
+        for e in executions.written
+    ]
+    assert written == [
+        ("hook_0", 200, "ok", {"x-r": "1"}, True, None),
+        ("hook_1", 500, None, {}, False, "HTTP 500; the record could not be written in full: ValueError"),
+        ("hook_2", 200, None, {}, False, "attempt made; the record could not be written in full: ValueError"),
+    ]
+    # and nothing is redelivered: hook_1's next attempt is scheduled
+    assert report.redeliver == set() and report.item_errors == 0
+    assert [DeliveryMessage.model_validate_json(m.body).hook_id for m in queue.sent] == ["hook_1"]
+    assert _logged(logs.getvalue()) == [
+        ("ERROR", "executions not written as a batch; writing each on its own", None),
+        ("ERROR", "execution not written; writing it without the response", "hook_1"),
+        ("ERROR", "execution not written; writing it without the response", "hook_2"),
+    ]
+
+
+def test_an_execution_that_cannot_be_written_at_all_redelivers_it_and_the_rest_untried(executor) -> None:
+    # Given three failing deliveries and a store that refuses every write of hook_1's execution
+    statuses = {"hook_0": 500, "hook_1": 500, "hook_2": 500}
+    store, batch = _world(statuses)
+    executions = CountingExecutions(refuse=lambda e: e.hook_id == "hook_1")
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, http=_sender(statuses), executions=executions, queue=queue)
+    # When the batch is delivered
+    with captured_logs("ERROR") as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then hook_0 is written; hook_1 is tried in full and bare, then its message and every later one goes back
+    # to SQS untried (the store is down) and unscheduled; only hook_0's next attempt is queued
+    assert executions.asked == ["hook_0", "hook_1", "hook_1"]
+    assert [e.hook_id for e in executions.written] == ["hook_0"]
+    assert report.redeliver == {"msg_hook_1", "msg_hook_2"} and report.item_errors == 2
+    assert [DeliveryMessage.model_validate_json(m.body).hook_id for m in queue.sent] == ["hook_0"]
+    assert _logged(logs.getvalue()) == [
+        ("ERROR", "executions not written as a batch; writing each on its own", None),
+        ("ERROR", "execution not written; writing it without the response", "hook_1"),
+        ("ERROR", "execution not written; SQS will deliver this message again", "hook_1"),
+    ]
+
+
+class UnreachableStore(FakeStore):
+    def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
+        raise DependencyFailure("BatchGetItem failed: ServiceUnavailable")
+
+
+def test_when_the_store_is_unreachable_the_whole_batch_comes_back(executor) -> None:
+    # Given a store whose batch read fails for an AWS outage
+    store, batch = _world({"hook_0": 200, "hook_1": 200}, UnreachableStore())
+    sender = ScriptedSender()
+    deps = fake_deps(executor, store=store, http=sender)
+    # When the batch is delivered
+    with captured_logs() as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then nothing is sent or recorded and SQS delivers every message again
+    assert sender.requests == [] and deps.executions.written == []
+    assert _counters(report) == {**_counters(BatchReport()), "redeliver": {"msg_hook_0", "msg_hook_1"}}
+    assert _logged(logs.getvalue()) == [
+        ("ERROR", "hooks and events could not be read; SQS will deliver the batch again", None)
+    ]
+
+
+class BrokenEventStore(FakeStore):
+    def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
+        if event_id == "evt_broken":
+            raise ValueError("event evt_broken does not parse")
+        return super().get_event(tenant_id, event_id, now)
+
+
+def test_an_event_that_cannot_be_read_is_a_failed_attempt_of_an_unknown_type(executor) -> None:
+    # Given a batch where one delivery's event is unreadable (so the batch read fails too)
+    store, batch = _world({"hook_0": 200, "hook_1": 200}, BrokenEventStore())
+    batch[1] = _queued("msg_hook_1", "hook_1", event_id="evt_broken")
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, queue=queue)
+    # When the batch is delivered
+    with captured_logs() as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the readable delivery goes out and the other is a recorded internal failure, retried on the schedule
+    broken = deps.executions.written[-1]
+    assert (broken.hook_id, broken.event_type, broken.status, broken.failure_class) == (
+        "hook_1",
+        "unknown",
+        ExecutionStatus.RETRYING,
+        "internal",
+    )
+    assert (
+        broken.error == "internal error while reading the hook and event: ValueError: event evt_broken does not parse"
+    )
+    assert _counters(report) == {
+        **_counters(BatchReport()),
+        "sent": 2,
+        "succeeded": 1,
+        "retrying": 1,
+        "item_errors": 1,
+        "lags_ms": [0],
+    }
+    retry = DeliveryMessage.model_validate_json(queue.sent[0].body)
+    assert (retry.hook_id, retry.attempt, retry.not_before, queue.sent[0].delay_seconds) == (
+        "hook_1",
+        2,
+        NOW + timedelta(seconds=1),
+        1,
+    )
+    assert [m for m in _logged(logs.getvalue()) if m[0] == "ERROR"] == [
+        ("ERROR", "batch read failed; reading each delivery's hook and event on its own", None),
+        ("ERROR", "delivery failed while reading the hook and event", "hook_1"),
+    ]
+
+
+class DownQueue(FakeQueue):
+    def send_each(self, messages: Sequence[OutgoingMessage]) -> list[int]:
+        raise DependencyFailure("SendMessageBatch failed")
+
+
+def test_when_no_next_attempt_can_be_queued_each_of_those_messages_comes_back(executor) -> None:
+    # Given two failing deliveries and one that succeeds, and a queue that refuses every send
+    statuses = {"hook_0": 500, "hook_1": 200, "hook_2": 500}
+    store, batch = _world(statuses)
+    deps = fake_deps(executor, store=store, http=_sender(statuses), queue=DownQueue())
+    # When the batch is delivered
+    with captured_logs() as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then every attempt is recorded, and the two that needed a next attempt come back from SQS instead
+    assert sorted(e.hook_id for e in deps.executions.written) == ["hook_0", "hook_1", "hook_2"]
+    assert report.redeliver == {"msg_hook_0", "msg_hook_2"} and report.item_errors == 2
+    assert [m for m in _logged(logs.getvalue()) if m[0] == "ERROR"] == [
+        ("ERROR", "next attempts not scheduled; SQS will deliver these messages again", None),
+        ("ERROR", "next attempt not scheduled; SQS will deliver this message again", "hook_0"),
+        ("ERROR", "next attempt not scheduled; SQS will deliver this message again", "hook_2"),
+    ]
+
+
+class PatchedMeanwhileStore(FakeStore):
+    """A user renames and pauses every hook right after deliver read it."""
+
+    def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
+        hooks = super().get_hooks(keys)
+        for hook in hooks.values():
+            self.hooks[hook.id] = hook.model_copy(update={"name": "renamed", "status": HookStatus.PAUSED})
+        return hooks
+
+
+def test_a_hook_state_change_keeps_a_concurrent_user_edit(executor) -> None:
+    # Given a hook answering 410 and one answering 500, both renamed and paused by a user mid-batch
+    statuses = {"hook_gone": 410, "hook_500": 500}
+    store, batch = _world(statuses, PatchedMeanwhileStore())
+    deps = fake_deps(executor, store=store, http=_sender(statuses))
+    # When the batch is delivered
+    with captured_logs("WARNING") as logs:
+        deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the 410 disables the hook and the 500 starts its failure window; the user's name and pause stay
+    gone, failing = store.hooks["hook_gone"], store.hooks["hook_500"]
+    assert (gone.name, gone.status, gone.updated_at) == ("renamed", HookStatus.DISABLED, NOW)
+    assert gone.disabled_reason == "receiver answered 410 Gone: the hook was disabled"
+    assert (failing.name, failing.status, failing.failing_since) == ("renamed", HookStatus.PAUSED, NOW)
+    lines = log_lines(logs.getvalue())
+    assert [(line["message"], line["hook_id"], line["reason"]) for line in lines] == [
+        ("hook disabled", "hook_gone", "receiver answered 410 Gone: the hook was disabled")
+    ]
+
+
+class ReadOnlyHooksStore(FakeStore):
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
+        raise DependencyFailure("UpdateItem failed")
+
+
+def test_a_hook_state_that_cannot_be_saved_fails_nothing(executor) -> None:
+    # Given a hook answering 410 and a store that refuses hook updates
+    store, batch = _world({"hook_gone": 410}, ReadOnlyHooksStore())
+    deps = fake_deps(executor, store=store, http=_sender({"hook_gone": 410}))
+    # When the batch is delivered
+    with captured_logs("ERROR") as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the attempt is recorded and counted, the hook keeps its state, and the failure is logged
+    assert [e.status for e in deps.executions.written] == [ExecutionStatus.FAILED]
+    assert (report.failed, report.hooks_disabled, report.redeliver) == (1, 1, set())
+    assert store.hooks["hook_gone"].status is HookStatus.ACTIVE
+    lines = log_lines(logs.getvalue())
+    assert [(line["message"], line["hook_id"], line["tenant_id"]) for line in lines] == [
+        ("hook state not updated", "hook_gone", "ten_1")
+    ]
+
+
+def test_each_attempt_is_one_info_line_with_its_ids_and_outcome_and_details_at_debug(executor) -> None:
+    # Given one delivery answered 503
+    store, batch = _world({"hook_0": 503})
+    deps = fake_deps(executor, store=store, http=_sender({"hook_0": 503}))
+    # When it is delivered
+    with captured_logs("DEBUG") as logs:
+        deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then one INFO line names the ids and outcome and one DEBUG line the details, never the payload
+    execution = deps.executions.written[0]
+    lines = {line["message"]: line for line in log_lines(logs.getvalue())}
+    info, debug = lines["delivery attempt"], lines["delivery attempt details"]
+    assert (info["level"], debug["level"]) == ("INFO", "DEBUG")
+    assert {key: info.get(key) for key in ("tenant_id", "hook_id", "event_id", "execution_id", "attempt")} == {
+        "tenant_id": "ten_1",
+        "hook_id": "hook_0",
+        "event_id": "evt_1",
+        "execution_id": execution.id,
+        "attempt": 1,
+    }
+    assert (info["status"], info["failure_class"], info["error"]) == ("retrying", execution.failure_class, "HTTP 503")
+    assert {key: debug.get(key) for key in ("execution_id", "event_type", "response_status", "duration_ms")} == {
+        "execution_id": execution.id,
+        "event_type": "lead.created",
+        "response_status": 503,
+        "duration_ms": 3,
+    }
+    assert (debug["response_headers_truncated"], debug["response_body_truncated"]) == (False, False)
