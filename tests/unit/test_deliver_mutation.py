@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,10 +15,13 @@ from functions.common import contract
 from functions.common.dal.queues import OutgoingMessage
 from functions.common.errors import DependencyFailure
 from functions.common.http_client import HttpResult
+from functions.common.ids import event_group
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookSecret, HookStatus
+from functions.common.retry import RetrySchedule
 from functions.deliver.logic import BatchReport, QueuedDelivery, deliver_batch
 from tests.support.fakes import FakeExecutions, FakeQueue, FakeStore, ScriptedSender, fake_deps
 from tests.support.logs import captured_logs, log_lines
+from tests.support.random_source import PinnedRandom
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 SECRET = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=NOW - timedelta(days=1))
@@ -503,3 +507,76 @@ def test_each_attempt_is_one_info_line_with_its_ids_and_outcome_and_details_at_d
         "duration_ms": 3,
     }
     assert (debug["response_headers_truncated"], debug["response_body_truncated"]) == (False, False)
+
+
+def test_a_hook_that_cannot_be_read_is_a_failed_attempt_filed_under_its_event(executor) -> None:
+    # Given a delivery whose hook record is broken while its event reads fine
+    store, batch = _world({"hook_0": 200})
+    store.broken_hooks.add("hook_0")
+    deps = fake_deps(executor, store=store)
+    # When it is delivered
+    deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the failed attempt carries the event's type and is filed under the event's group of executions
+    execution = deps.executions.written[0]
+    assert (execution.event_type, execution.status) == ("lead.created", ExecutionStatus.RETRYING)
+    assert execution.id.startswith(f"exe_{event_group('evt_1', NOW)}")
+    assert execution.error == "internal error while reading the hook and event: ValueError: hook hook_0 does not parse"
+
+
+def test_an_internal_failure_on_the_last_attempt_fails_for_good(executor) -> None:
+    # Given the last attempt (3 of 3) of a delivery whose event can't be read
+    store, _ = _world({"hook_0": 200}, BrokenEventStore())
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, queue=queue, schedule="1s,1s")
+    # When it is delivered
+    report = deliver_batch([_queued("m", "hook_0", event_id="evt_broken", attempt=3)], deps, NOW, budget_seconds=60)
+    # Then it is a failed execution with no next attempt
+    assert [e.status for e in deps.executions.written] == [ExecutionStatus.FAILED]
+    assert queue.sent == []
+    assert _counters(report) == {**_counters(BatchReport()), "sent": 1, "failed": 1, "item_errors": 1}
+
+
+def test_retry_jitter_comes_from_the_injected_random_source(executor) -> None:
+    # Given a 10 s step with 50 % jitter, a random source pinned to its highest draw, a delivery answered 500
+    # and one whose event can't be read
+    store, batch = _world({"hook_0": 500, "hook_1": 200}, BrokenEventStore())
+    batch[1] = _queued("msg_hook_1", "hook_1", event_id="evt_broken")
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, http=_sender({"hook_0": 500, "hook_1": 200}), queue=queue)
+    deps = replace(deps, schedule=RetrySchedule((10.0,), jitter=0.5), rng=PinnedRandom(1.0))  # type: ignore[arg-type]
+    # When the batch is delivered
+    deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then both next attempts wait 15 s: the draw came from the injected source
+    assert sorted(m.delay_seconds for m in queue.sent) == [15, 15]
+    assert deps.rng.bounds == [(-0.5, 0.5), (-0.5, 0.5)]  # type: ignore[attr-defined]
+
+
+class AlreadyFailingStore(FakeStore):
+    """Another batch records the same failure window right after this one read the hook; counts writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
+        hooks = super().get_hooks(keys)
+        for hook in hooks.values():
+            self.hooks[hook.id] = hook.model_copy(update={"failing_since": NOW})
+        return hooks
+
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
+        before = self.hooks[hook_id]
+        after = super().update_hook(tenant_id, hook_id, change)
+        self.writes += after is not before
+        return after
+
+
+def test_a_hook_change_already_made_by_another_batch_is_not_written_again(executor) -> None:
+    # Given a failing delivery whose hook another batch has just marked failing since now
+    store, batch = _world({"hook_0": 500}, AlreadyFailingStore())
+    deps = fake_deps(executor, store=store, http=_sender({"hook_0": 500}))
+    # When it is delivered
+    deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the hook already holds the change, so it is not written
+    assert store.writes == 0
+    assert store.hooks["hook_0"].failing_since == NOW

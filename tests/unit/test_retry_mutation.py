@@ -9,20 +9,9 @@ from email.utils import format_datetime
 import pytest
 
 from functions.common.retry import RetrySchedule, parse_retry_after, parse_schedule
+from tests.support.random_source import PinnedRandom
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-
-class PinnedRandom:
-    """A random source that always draws `position` of the way from `low` to `high`, and records the bounds."""
-
-    def __init__(self, position: float) -> None:
-        self.position = position
-        self.bounds: list[tuple[float, float]] = []
-
-    def uniform(self, low: float, high: float) -> float:
-        self.bounds.append((low, high))
-        return low + (high - low) * self.position
 
 
 def test_sub_second_delays_are_kept_not_rounded_up() -> None:
