@@ -238,7 +238,7 @@ def test_a_manual_attempt_to_a_paused_hook_is_sent_and_not_a_first_attempt_lag(e
     sender = ScriptedSender()
     deps = fake_deps(executor, store=store, http=sender)
     # When it is delivered
-    report = deliver_batch([_queued("m", "hook_1", manual=True)], deps, NOW, budget_seconds=60)
+    report = deliver_batch([_queued("m", "hook_1", manual=True)], deps, NOW)  # no budget: no deadline
     # Then it is sent (a person asked for it), settles the event for the hook, and is counted, but it is no
     # publish-to-delivery lag
     assert sender.requests == ["https://receiver.example/hook_1"]
@@ -335,6 +335,11 @@ def test_an_execution_that_cannot_be_written_at_all_redelivers_it_and_the_rest_u
         ("ERROR", "execution not written; writing it without the response", "hook_1"),
         ("ERROR", "execution not written; SQS will deliver this message again", "hook_1"),
     ]
+    per_message = [line for line in log_lines(logs.getvalue()) if line["message"].startswith("execution not written")]
+    assert [(line["tenant_id"], line["hook_id"], line["event_id"]) for line in per_message] == [
+        ("ten_1", "hook_1", "evt_1"),
+        ("ten_1", "hook_1", "evt_1"),
+    ]
 
 
 class UnreachableStore(FakeStore):
@@ -430,13 +435,22 @@ def test_when_no_next_attempt_can_be_queued_each_of_those_messages_comes_back(ex
 
 
 class PatchedMeanwhileStore(FakeStore):
-    """A user renames and pauses every hook right after deliver read it."""
+    """A user renames and pauses every hook right after deliver read it; hook updates are recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.updated: list[tuple[str, str]] = []
 
     def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]:
         hooks = super().get_hooks(keys)
         for hook in hooks.values():
-            self.hooks[hook.id] = hook.model_copy(update={"name": "renamed", "status": HookStatus.PAUSED})
+            edit = {"name": "renamed", "status": HookStatus.PAUSED, "updated_at": NOW - timedelta(minutes=1)}
+            self.hooks[hook.id] = hook.model_copy(update=edit)
         return hooks
+
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook:
+        self.updated.append((tenant_id, hook_id))
+        return super().update_hook(tenant_id, hook_id, change)
 
 
 def test_a_hook_state_change_keeps_a_concurrent_user_edit(executor) -> None:
@@ -453,9 +467,10 @@ def test_a_hook_state_change_keeps_a_concurrent_user_edit(executor) -> None:
     assert gone.disabled_reason == "receiver answered 410 Gone: the hook was disabled"
     assert (failing.name, failing.status, failing.failing_since) == ("renamed", HookStatus.PAUSED, NOW)
     lines = log_lines(logs.getvalue())
-    assert [(line["message"], line["hook_id"], line["reason"]) for line in lines] == [
-        ("hook disabled", "hook_gone", "receiver answered 410 Gone: the hook was disabled")
+    assert [(line["message"], line["hook_id"], line["tenant_id"], line["reason"]) for line in lines] == [
+        ("hook disabled", "hook_gone", "ten_1", "receiver answered 410 Gone: the hook was disabled")
     ]
+    assert store.updated == [("ten_1", "hook_gone"), ("ten_1", "hook_500")]
 
 
 class ReadOnlyHooksStore(FakeStore):
@@ -524,16 +539,17 @@ def test_a_hook_that_cannot_be_read_is_a_failed_attempt_filed_under_its_event(ex
 
 
 def test_an_internal_failure_on_the_last_attempt_fails_for_good(executor) -> None:
-    # Given the last attempt (3 of 3) of a delivery whose event can't be read
-    store, _ = _world({"hook_0": 200}, BrokenEventStore())
+    # Given the last attempts (3 of 3) of two deliveries whose event can't be read
+    store, _ = _world({"hook_0": 200, "hook_1": 200}, BrokenEventStore())
     queue = FakeQueue()
     deps = fake_deps(executor, store=store, queue=queue, schedule="1s,1s")
-    # When it is delivered
-    report = deliver_batch([_queued("m", "hook_0", event_id="evt_broken", attempt=3)], deps, NOW, budget_seconds=60)
-    # Then it is a failed execution with no next attempt
-    assert [e.status for e in deps.executions.written] == [ExecutionStatus.FAILED]
+    batch = [_queued(f"m{i}", f"hook_{i}", event_id="evt_broken", attempt=3) for i in range(2)]
+    # When they are delivered
+    report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then each is a failed execution with no next attempt, each counted
+    assert [e.status for e in deps.executions.written] == [ExecutionStatus.FAILED, ExecutionStatus.FAILED]
     assert queue.sent == []
-    assert _counters(report) == {**_counters(BatchReport()), "sent": 1, "failed": 1, "item_errors": 1}
+    assert _counters(report) == {**_counters(BatchReport()), "sent": 2, "failed": 2, "item_errors": 2}
 
 
 def test_retry_jitter_comes_from_the_injected_random_source(executor) -> None:
@@ -580,3 +596,26 @@ def test_a_hook_change_already_made_by_another_batch_is_not_written_again(execut
     # Then the hook already holds the change, so it is not written
     assert store.writes == 0
     assert store.hooks["hook_0"].failing_since == NOW
+
+
+def test_each_success_and_each_retry_is_counted(executor) -> None:
+    # Given two deliveries answered 200 and two answered 500
+    statuses = {"hook_0": 200, "hook_1": 500, "hook_2": 200, "hook_3": 500}
+    store, batch = _world(statuses)
+    deps = fake_deps(executor, store=store, http=_sender(statuses))
+    # When they are delivered
+    report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the report counts two of each
+    assert (report.sent, report.succeeded, report.retrying, report.failed) == (4, 2, 2, 0)
+
+
+def test_a_zero_delay_retry_is_due_at_once(executor) -> None:
+    # Given a schedule whose first step is 0 s and a delivery answered 500
+    store, batch = _world({"hook_0": 500})
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, http=_sender({"hook_0": 500}), queue=queue, schedule="0s")
+    # When it is delivered
+    deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the next attempt is queued with no delay, due now
+    retry = DeliveryMessage.model_validate_json(queue.sent[0].body)
+    assert (queue.sent[0].delay_seconds, retry.attempt, retry.not_before) == (0, 2, NOW)
