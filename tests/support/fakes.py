@@ -14,6 +14,7 @@ from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
 from functions.common.models import Event, EventType, Execution, Hook, HookStatus, Tenant
 from functions.common.retry import RetrySchedule
+from functions.fanout.logic import FanoutDeps
 
 
 @dataclass
@@ -196,3 +197,15 @@ class FakeSubscriptions:
         """The routing index: ids of the tenant's active hooks whose `on` matches."""
         hooks = self.hooks.get(tenant_id, [])
         return sorted(h.id for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
+
+
+def fake_fanout_deps(subscriptions: FakeSubscriptions, deliveries: FakeQueue, retention_days: int = 1) -> FanoutDeps:
+    """One in-memory table stands in for the four repositories fanout reads."""
+    return FanoutDeps(
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
+        deliveries=deliveries,  # type: ignore[arg-type]
+        event_retention_days=retention_days,
+    )

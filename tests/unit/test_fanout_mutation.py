@@ -9,8 +9,8 @@ import pytest
 
 from functions.common.errors import EventRejected, PermanentMessageError
 from functions.common.models import DeliveryMessage, Event, EventMessage, EventType, Hook, HookStatus, Tenant
-from functions.fanout.logic import FanoutDeps, Routes, fan_out
-from tests.support.fakes import FakeQueue, FakeSubscriptions
+from functions.fanout.logic import Routes, fan_out
+from tests.support.fakes import FakeQueue, FakeSubscriptions, fake_fanout_deps
 from tests.support.logs import captured_logs, log_lines
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -91,7 +91,7 @@ def _fan_out(
 ) -> int:
     """One message through `fan_out` with a fresh routing index, as the handler does per batch; without a
     message id, as the local runtime calls it."""
-    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=RETENTION_DAYS)  # type: ignore[arg-type]
+    deps = fake_fanout_deps(subscriptions, queue, RETENTION_DAYS)
     if message_id is None:
         return fan_out(message, deps, Routes(subscriptions), NOW, raw_data)
     return fan_out(message, deps, Routes(subscriptions), NOW, raw_data, message_id)
