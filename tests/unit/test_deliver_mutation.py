@@ -24,6 +24,7 @@ from tests.support.logs import captured_logs, log_lines
 from tests.support.random_source import PinnedRandom
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+OVERDUE = NOW - timedelta(minutes=1)
 SECRET = HookSecret(ciphertext="whsec_" + "a" * 43 + "=", created_at=NOW - timedelta(days=1))
 
 
@@ -185,13 +186,14 @@ def test_the_batch_report_counts_every_kind_of_outcome_exactly(executor) -> None
         _queued("m_gone", "hook_gone"),  # 410: fails for good, disables the hook
         _queued("m_last", "hook_last", attempt=3),  # fails on the last attempt
         _queued("m_paused", "hook_paused"),  # not sent, recorded
-        _queued("m_deleted", "hook_deleted"),  # the hook is gone: dropped
-        _queued("m_expired", "hook_ok", event_id="evt_gone"),  # the event is gone: dropped
+        _queued("m_deleted", "hook_deleted", not_before=OVERDUE),  # the hook is gone: dropped
+        _queued("m_expired", "hook_ok", event_id="evt_gone", not_before=OVERDUE),  # the event is gone: dropped
         _queued("m_early", "hook_ok", attempt=2, not_before=NOW + timedelta(hours=1)),  # hops
         _queued("m_settled", "hook_settled", attempt=2),  # cancelled by the manual retry
     ]
     # When the batch is delivered
-    report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    with captured_logs() as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=60)
     # Then each counter that feeds a metric counts exactly its deliveries
     assert _counters(report) == {
         "sent": 4,
@@ -226,6 +228,32 @@ def test_the_batch_report_counts_every_kind_of_outcome_exactly(executor) -> None
     ]
     assert store.hooks["hook_gone"].status is HookStatus.DISABLED
     assert store.hooks["hook_500"].failing_since == NOW and store.hooks["hook_ok"].failing_since is None
+    # and each delivery that ends without an attempt says why, with its message's fields
+    dropped = [
+        line for line in log_lines(logs.getvalue()) if "dropped" in line["message"] or "cancelled" in line["message"]
+    ]
+    fields = ("level", "message", "hook_id", "event_id", "tenant_id", "attempt", "not_before")
+    assert [tuple(line.get(key) for key in fields) for line in dropped] == [
+        ("INFO", "hook deleted; delivery dropped", "hook_deleted", "evt_1", "ten_1", 1, "2026-01-01T11:59:00Z"),
+        (
+            "WARNING",
+            "event no longer retained; delivery dropped",
+            "hook_ok",
+            "evt_gone",
+            "ten_1",
+            1,
+            "2026-01-01T11:59:00Z",
+        ),
+        (
+            "INFO",
+            "automatic retry cancelled: a manual retry delivered the event",
+            "hook_settled",
+            "evt_1",
+            "ten_1",
+            None,
+            None,
+        ),
+    ]
 
 
 def test_a_manual_attempt_to_a_paused_hook_is_sent_and_not_a_first_attempt_lag(executor) -> None:
@@ -619,3 +647,27 @@ def test_a_zero_delay_retry_is_due_at_once(executor) -> None:
     # Then the next attempt is queued with no delay, due now
     retry = DeliveryMessage.model_validate_json(queue.sent[0].body)
     assert (queue.sent[0].delay_seconds, retry.attempt, retry.not_before) == (0, 2, NOW)
+
+
+def test_deliveries_that_end_without_an_attempt_are_each_counted(executor) -> None:
+    # Given two of each: paused hooks, deleted hooks, early messages and retries a manual retry settled
+    store = FakeStore()
+    event = Event(
+        id="evt_1", tenant_id="ten_1", type="t", data="{}", created_at=NOW, settled={"hook_s0": NOW, "hook_s1": NOW}
+    )
+    store.add(event, _hook("hook_p0", HookStatus.PAUSED), _hook("hook_p1", HookStatus.PAUSED))
+    store.add(_hook("hook_s0"), _hook("hook_s1"), _hook("hook_e0"), _hook("hook_e1"))
+    later = NOW + timedelta(hours=1)
+    batch = [
+        *(_queued(f"m_p{i}", f"hook_p{i}") for i in range(2)),
+        *(_queued(f"m_d{i}", f"hook_d{i}") for i in range(2)),
+        *(_queued(f"m_e{i}", f"hook_e{i}", attempt=2, not_before=later) for i in range(2)),
+        *(_queued(f"m_s{i}", f"hook_s{i}", attempt=2) for i in range(2)),
+    ]
+    sender = ScriptedSender()
+    deps = fake_deps(executor, store=store, http=sender)
+    # When the batch is delivered
+    report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then nothing is sent and each is counted once
+    assert sender.requests == []
+    assert _counters(report) == {**_counters(BatchReport()), "skipped": 4, "deferred": 2, "retries_cancelled": 2}
