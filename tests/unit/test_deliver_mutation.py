@@ -18,8 +18,8 @@ from functions.common.http_client import HttpResult
 from functions.common.ids import event_group
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookSecret, HookStatus
 from functions.common.retry import RetrySchedule
-from functions.deliver.logic import BatchReport, QueuedDelivery, deliver_batch
-from tests.support.fakes import FakeExecutions, FakeQueue, FakeStore, ScriptedSender, fake_deps
+from functions.deliver.logic import RECORDING_MARGIN_SECONDS, BatchReport, QueuedDelivery, deliver_batch
+from tests.support.fakes import FakeClock, FakeExecutions, FakeQueue, FakeStore, ScriptedSender, fake_deps
 from tests.support.logs import captured_logs, log_lines
 from tests.support.random_source import PinnedRandom
 
@@ -671,3 +671,25 @@ def test_deliveries_that_end_without_an_attempt_are_each_counted(executor) -> No
     # Then nothing is sent and each is counted once
     assert sender.requests == []
     assert _counters(report) == {**_counters(BatchReport()), "skipped": 4, "deferred": 2, "retries_cancelled": 2}
+
+
+def test_an_attempt_that_fits_the_budget_exactly_is_made_and_the_rest_put_back(executor) -> None:
+    # Given four deliveries, one attempt at a time, each taking its whole 10 s timeout, and exactly 20 s of
+    # budget after the recording margin
+    store, batch = _world({f"hook_{i}": 200 for i in range(4)})
+    clock = FakeClock()
+    sender = ScriptedSender(clock=clock, seconds_per_request=10)
+    queue = FakeQueue()
+    deps = fake_deps(executor, store=store, http=sender, queue=queue, clock=clock, timeout_seconds=10, concurrency=1)
+    # When the batch runs
+    with captured_logs("WARNING") as logs:
+        report = deliver_batch(batch, deps, NOW, budget_seconds=RECORDING_MARGIN_SECONDS + 20)
+    # Then the second attempt, which ends exactly at the deadline, is made; the other two go back unchanged
+    assert len(sender.requests) == 2
+    assert (report.sent, report.deferred) == (2, 2)
+    assert queue.sent == [OutgoingMessage(body=queued.message.model_dump_json()) for queued in batch[2:]]
+    lines = log_lines(logs.getvalue())
+    assert [(line["message"], line["hook_id"], line["event_id"], line["tenant_id"]) for line in lines] == [
+        ("no time left in this invocation; delivery put back on the queue", f"hook_{i}", "evt_1", "ten_1")
+        for i in (2, 3)
+    ]
