@@ -693,3 +693,18 @@ def test_an_attempt_that_fits_the_budget_exactly_is_made_and_the_rest_put_back(e
         ("no time left in this invocation; delivery put back on the queue", f"hook_{i}", "evt_1", "ten_1")
         for i in (2, 3)
     ]
+
+
+def test_two_answers_from_one_hook_in_a_batch_are_merged_into_its_state(executor) -> None:
+    # Given one hook with two events in the batch, answered 410 and then 500
+    store, _ = _world({"hook_0": 410})
+    store.add(Event(id="evt_2", tenant_id="ten_1", type="lead.created", data="{}", created_at=NOW))
+    answers = iter([410, 500])
+    sender = ScriptedSender(answer=lambda _url: HttpResult(status=next(answers), duration_ms=1))
+    deps = fake_deps(executor, store=store, http=sender, concurrency=1)
+    batch = [_queued("m1", "hook_0"), _queued("m2", "hook_0", event_id="evt_2")]
+    # When the batch is delivered
+    report = deliver_batch(batch, deps, NOW, budget_seconds=60)
+    # Then the second answer is judged against the hook the first one disabled: it stays disabled
+    hook = store.hooks["hook_0"]
+    assert (hook.status, hook.failing_since, report.hooks_disabled) == (HookStatus.DISABLED, NOW, 1)
