@@ -80,7 +80,7 @@ test-urllib3-1.26: $(URLLIB3_126_VENV)/.installed
 	$(URLLIB3_126_VENV)/bin/python -c 'import urllib3; assert urllib3.__version__.startswith("1.26"), urllib3.__version__'
 	$(URLLIB3_126_VENV)/bin/python -m pytest -q -p no:cacheprovider $(URLLIB3_126_TESTS)
 
-# Mutation testing (not part of `make test`; ~25 min on 2 cores): mutmut mutates each module (config in
+# Mutation testing (not part of `make test`; 30-60 min on 2 cores): mutmut mutates each module (config in
 # pyproject.toml) and runs every mutant against only the unit and fakes-based tests that execute the mutated
 # function, one module at a time; the report fails when a module scores under 90 %.
 # One module: make mutation MUTATION_MODULES=functions/common/ssrf.py
