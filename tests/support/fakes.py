@@ -16,6 +16,7 @@ from functions.common.http_client import HttpResult
 from functions.common.matching import matches_any
 from functions.common.models import Event, EventType, Execution, Hook, HookSecret, HookStatus, Ordering, Tenant
 from functions.common.retry import RetrySchedule
+from functions.fanout.logic import FanoutDeps
 
 
 @dataclass
@@ -249,3 +250,18 @@ class FakeSubscriptions:
         matched = (h for h in hooks if h.status is HookStatus.ACTIVE and matches_any(h.on, event_type))
         targets = (RouteTarget(h.id, h.filter, h.ordering is Ordering.FIFO) for h in matched)
         return sorted(targets, key=lambda target: target.hook_id)
+
+
+def fake_fanout_deps(
+    subscriptions: FakeSubscriptions, deliveries: FakeQueue, retention_days: int = 1, ordered: FakeQueue | None = None
+) -> FanoutDeps:
+    """One in-memory table stands in for the four repositories fanout reads."""
+    return FanoutDeps(
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
+        deliveries=deliveries,  # type: ignore[arg-type]
+        ordered_deliveries=ordered or FakeQueue(),  # type: ignore[arg-type]
+        event_retention_days=retention_days,
+    )

@@ -13,8 +13,7 @@ import pytest
 from functions.common import metric_names as names
 from functions.common.models import EventType, Hook, Tenant
 from functions.fanout import handler
-from functions.fanout.logic import FanoutDeps
-from tests.support.fakes import FakeQueue, FakeSubscriptions
+from tests.support.fakes import FakeQueue, FakeSubscriptions, fake_fanout_deps
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -60,16 +59,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeSubscriptions, FakeQueue
 
 def _run(world, records: list[dict[str, Any]]) -> tuple[set[str], list[str]]:
     subscriptions, deliveries, _ = world
-    # One in-memory table stands in for the four repositories fanout reads.
-    deps = FanoutDeps(
-        tenants=subscriptions,  # type: ignore[arg-type]
-        event_types=subscriptions,  # type: ignore[arg-type]
-        events=subscriptions,  # type: ignore[arg-type]
-        hooks=subscriptions,  # type: ignore[arg-type]
-        deliveries=deliveries,  # type: ignore[arg-type]
-        ordered_deliveries=FakeQueue(),  # type: ignore[arg-type]
-        event_retention_days=1,
-    )
+    deps = fake_fanout_deps(subscriptions, deliveries)
     response = handler.process_batch({"Records": records}, deps)
     failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
     return failed, sorted(json.loads(m.body)["hook_id"] for m in deliveries.sent)
