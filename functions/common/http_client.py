@@ -147,11 +147,15 @@ class Watchdog:
     def start_watch(self, deadline: float) -> _Watch:
         watch = _Watch(deadline)
         with self._condition:
+            # The thread sleeps until the earliest deadline: wake it only when this one comes first (with one
+            # timeout for every attempt, almost never), not once per request.
+            earliest = not self._heap or deadline < self._heap[0][0]
             heapq.heappush(self._heap, (deadline, next(self._order), watch))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="http-deadline-watchdog", daemon=True)
                 self._thread.start()
-            self._condition.notify()
+            elif earliest:
+                self._condition.notify()
         self._local.watch = watch
         return watch
 
