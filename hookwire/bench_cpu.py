@@ -141,7 +141,7 @@ class _AnsweringAws:
 
 @dataclass
 class _MemoryStore:
-    """Hooks and events by id (the DeliveryStore Protocol), as already read."""
+    """Hooks and events by id (the HookStore and EventStore Protocols), as already read."""
 
     hooks: dict[str, Any]
     events: dict[str, Any]
@@ -209,7 +209,8 @@ class HookwireLoop:
         clients.inject("dynamodb", _AnsweringAws())
         clients.inject("sqs", _AnsweringAws())
         self.deps = DeliverDeps(
-            subscriptions=self.store,
+            hooks=self.store,
+            events=self.store,
             executions=ExecutionsRepository("bench-executions", 30, clients),
             deliveries=QueueClient("bench-deliveries", clients),
             http=shared_http_client(True, "127.0.0.0/8", CONCURRENCY),
