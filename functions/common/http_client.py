@@ -288,6 +288,8 @@ class WebhookHttpClient:
         except UrlRefused as refused:
             elapsed = _elapsed_ms(started)
             return HttpResult(status=None, duration_ms=elapsed, error=f"refused: {refused}", failure="ssrf")
+        if tracer.disabled:  # no subsegment to open: skip the context manager on every request
+            return self._send(destination, headers, body, timeout, started)
         with tracer.provider.in_subsegment("## webhook POST") as subsegment:
             subsegment.put_annotation("webhook_host", destination.host)
             result = self._send(destination, headers, body, timeout, started)
