@@ -42,9 +42,18 @@ from hookwire.local.lambda_emulation import (
 from hookwire.local.provision import Provisioned, environment, provision
 from hookwire.local.runtime import DEFAULT_CATALOG_DIR, _reset_function_caches
 from hookwire.receiver import Receiver, Script
+from tests.support import layers
 
 ADMIN_TOKEN = "admin-test-token-0123456789"
 FAST_SCHEDULE = "1s,1s"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    layers.register(config)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    layers.mark(items)
 
 
 @pytest.fixture

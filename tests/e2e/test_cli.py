@@ -5,8 +5,10 @@ import os
 import signal
 import socket
 import stat
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from hookwire.cli.main import main
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime, free_port
 from hookwire.receiver import Answer, Receiver
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -187,18 +190,11 @@ def test_usage_errors_exit_2_and_api_errors_exit_1(runtime, cli, tenant_token) -
     assert code == ExitCode.UNREACHABLE and "can't reach the API" in err
 
 
-def _wait_until(condition, timeout: float = 30) -> None:
-    """Poll `condition` until it holds (the command under test has started), at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def _hook_registered(client: HookwireClient):
+def _hook_registered(client: HookwireClient) -> Callable[[], bool]:
     return lambda: bool(client.call("GET", "/hooks")["items"])
 
 
-def _accepting(port: int):
+def _accepting(port: int) -> Callable[[], bool]:
     def check() -> bool:
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -206,24 +202,37 @@ def _accepting(port: int):
     return check
 
 
+def _printed(*texts: str, stream: str = "stdout") -> Callable[[], bool]:
+    """True once the running command has written every text (read from capsys's buffer without consuming it)."""
+    return lambda: all(text in getattr(sys, stream).getvalue() for text in texts)
+
+
 class CtrlC:
     """Ctrl-C for real: SIGINT to this process (Python raises it in the main thread, inside the command).
-    It is sent only while the command still runs, and ignored once the command has returned, so a
-    command that ended early can never interrupt pytest itself."""
+    `before` runs first (e.g. publish once the command listens); the signal goes once `ready` holds (the
+    command has done what the test checks), within `timeout` seconds. It is sent only while the command still
+    runs, and ignored once the command has returned, so a command that ended early can never interrupt pytest
+    itself."""
 
-    def __init__(self, after: float, before=None, signum: int = signal.SIGINT) -> None:
+    def __init__(
+        self,
+        ready: Callable[[], bool],
+        before: Callable[[], object] | None = None,
+        signum: int = signal.SIGINT,
+        timeout: float = 60,
+    ) -> None:
         self.signum = signum
         self.running = threading.Event()
         self.running.set()
 
         def fire() -> None:
-            if before:
-                before()
-            deadline = time.monotonic() + after
-            while time.monotonic() < deadline and self.running.is_set():
-                time.sleep(0.05)
-            if self.running.is_set():
-                os.kill(os.getpid(), self.signum)
+            try:
+                if before:
+                    before()
+                wait_until(lambda: not self.running.is_set() or ready(), timeout, "the command's output")
+            finally:
+                if self.running.is_set():
+                    os.kill(os.getpid(), self.signum)
 
         self.timer = threading.Timer(0.5, fire)
         self.timer.start()
@@ -240,7 +249,10 @@ def test_executions_follow_prints_new_attempts_until_ctrl_c(runtime, cli, tenant
     with Receiver() as receiver:
         hook = client.call("POST", "/hooks", {"name": "f", "url": receiver.url, "on": "lead.*"})
         # publish -> fanout -> deliver crosses three worker processes: leave room on a busy machine
-        ctrl_c = CtrlC(6, lambda: client.call("POST", "/events", {"type": "lead.updated", "data": {}}))
+        ctrl_c = CtrlC(
+            _printed("lead.updated", "succeeded"),
+            lambda: client.call("POST", "/events", {"type": "lead.updated", "data": {}}),
+        )
         code, out, err = cli("hooks", "executions", hook["id"], "--follow", "--interval", "0.2", token=tenant_token)
         ctrl_c.done()
     assert code == 0 and "stopped" in err
@@ -250,7 +262,10 @@ def test_executions_follow_prints_new_attempts_until_ctrl_c(runtime, cli, tenant
 def test_listen_registers_itself_verifies_and_cleans_up(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
     publish = {"type": "CUSTOMER_CREATE", "data": {"id": "c1"}}
-    ctrl_c = CtrlC(4, lambda: (_wait_until(_hook_registered(client)), client.call("POST", "/events", publish)))
+    ctrl_c = CtrlC(
+        _printed("CUSTOMER_CREATE", "signature: valid", "answered 500", "attempt=1", "attempt=2", '"id": "c1"'),
+        lambda: (wait_until(_hook_registered(client), 30, "the hook"), client.call("POST", "/events", publish)),
+    )
     code, out, err = cli(
         "listen", "--port", "0", "--register", "--on", "CUSTOMER_*", "--status", "500", token=tenant_token
     )
@@ -269,7 +284,11 @@ def test_listen_forwards_and_explains_bad_signatures(runtime, cli, tenant_token)
         hook = client.call("POST", "/hooks", {"name": "fw", "url": f"http://127.0.0.1:{port}/", "on": "lead.deleted"})
         test_path = f"/hooks/{hook['id']}/test"
         ctrl_c = CtrlC(
-            4, lambda: (_wait_until(_accepting(port)), client.call("POST", test_path, {"type": "lead.deleted"}))
+            lambda: bool(upstream.deliveries) and _printed("signature_valid")(),
+            lambda: (
+                wait_until(_accepting(port), 30, "listen's port"),
+                client.call("POST", test_path, {"type": "lead.deleted"}),
+            ),
         )
         wrong_secret = signing.generate_secret()
         code, out, _ = cli(
@@ -400,7 +419,7 @@ def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token)
     client = HookwireClient(runtime.url, tenant_token)
 
     # SIGTERM only once listen has its handler (it registers after): before it, SIGTERM kills pytest.
-    stop = CtrlC(0.2, lambda: _wait_until(_hook_registered(client)), signum=signal.SIGTERM)
+    stop = CtrlC(_hook_registered(client), signum=signal.SIGTERM)
     code, _, err = cli("listen", "--port", "0", "--register", "--on", "lead.*", token=tenant_token)
     stop.done()
     assert code == 0 and "deleted hook" in err
@@ -410,7 +429,7 @@ def test_listen_register_deletes_its_hook_on_sigterm(runtime, cli, tenant_token)
 def test_listen_forward_to_prints_the_secret_the_app_verifies_with(runtime, cli, tenant_token) -> None:
     client = HookwireClient(runtime.url, tenant_token)
     with Receiver() as app:
-        stop = CtrlC(2, lambda: _wait_until(_hook_registered(client)))
+        stop = CtrlC(_printed("listening on", stream="stderr"))
         code, _, err = cli(
             "listen", "--port", "0", "--register", "--on", "lead.*", "--forward-to", app.url, token=tenant_token
         )

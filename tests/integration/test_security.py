@@ -38,11 +38,13 @@ def test_hook_secrets_are_stored_encrypted_and_bound_to_their_hook(api, tenant, 
 
 
 def test_secrets_are_never_returned_after_create_and_rotate(api, tenant, receiver, pipeline) -> None:
+    # Given a hook with a delivered event
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
     api.post("/events", token, {"type": "lead.created", "data": {}})
     pipeline.run_until_quiet()
     execution = api.get(f"/hooks/{hook['id']}/executions", token).body["items"][0]
+    # When every route that returns the hook or its executions is called
     answers = [
         api.get("/hooks", token).body,
         api.get(f"/hooks/{hook['id']}", token).body,
@@ -51,22 +53,29 @@ def test_secrets_are_never_returned_after_create_and_rotate(api, tenant, receive
         api.get(f"/hooks/{hook['id']}/executions/{execution['id']}", token).body,
         api.post(f"/hooks/{hook['id']}/test", token).body,
     ]
+    # Then no answer contains the secret
     assert hook["secret"] not in json.dumps(answers)
 
 
 def test_secrets_and_tokens_never_reach_the_logs(api, tenant, receiver, pipeline, caplog, capsys) -> None:
+    # Given debug logging
     caplog.set_level(logging.DEBUG)
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When a test delivery and an event go through
     api.post(f"/hooks/{hook['id']}/test", token)
     api.post("/events", token, {"type": "lead.created", "data": {}})
     pipeline.run_until_quiet()
+    # Then neither the hook's secret nor the tenant's token was logged
     logged = caplog.text + capsys.readouterr().out
     assert hook["secret"] not in logged and token not in logged
 
 
 def test_tokens_are_stored_only_as_hashes(api, tenant, aws_env) -> None:
+    # Given a tenant (created with a token)
+    # When the table is read raw
     stored = _raw_items(aws_env.subscriptions_table)
+    # Then the token is not in it, its SHA-256 is
     assert tenant["token"] not in stored
     import hashlib
 
@@ -74,6 +83,7 @@ def test_tokens_are_stored_only_as_hashes(api, tenant, aws_env) -> None:
 
 
 def test_the_admin_must_name_a_tenant_on_every_tenant_route(api, tenant, receiver) -> None:
+    # Given a hook, and every tenant route
     hook = create_hook(api, tenant["token"], receiver.url)
     routes = [
         ("GET", "/hooks", None),
@@ -91,6 +101,7 @@ def test_the_admin_must_name_a_tenant_on_every_tenant_route(api, tenant, receive
         ("GET", "/events/evt_x", None),
         ("POST", "/events/evt_x/replay", {}),
     ]
+    # When the admin calls each without tenant_id, then each is 422 naming tenant_id; named, it works
     for method, path, body in routes:
         reply = api.request(method, path, ADMIN_TOKEN, body)
         assert reply.status == 422 and reply.body["field"] == "tenant_id", (method, path, reply.body)
@@ -113,14 +124,20 @@ LIMITS = [
 
 @pytest.mark.parametrize(("body", "status", "field"), LIMITS)
 def test_hook_input_limits(api, tenant, receiver, body, status, field) -> None:
+    # Given a hook body over one limit
+    # When it is posted
     body = {k: (v.replace("URL", receiver.url) if isinstance(v, str) else v) for k, v in body.items()}
     reply = api.post("/hooks", tenant["token"], body)
+    # Then it is refused naming the field over its limit
     assert reply.status == status and reply.body["field"] == field, reply.body
 
 
 def test_request_level_limits(api, tenant) -> None:
+    # Given a tenant
     token = tenant["token"]
+    # When it sends a body over 300 KiB, broken JSON, a non-JSON type, a 129-character id or name
     huge = api.post("/events", token, raw=b'{"type":"lead.created","data":{"x":"' + b"a" * (301 * 1024) + b'"}}')
+    # Then each is refused with its status, naming the field
     assert huge.status == 413 and huge.body["field"] == "body"
     assert api.post("/events", token, raw=b'{"type": ').status == 400
     wrong = api.post("/events", token, raw=b"type=lead.created", headers={"content-type": "text/plain"})

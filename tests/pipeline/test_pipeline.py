@@ -33,12 +33,17 @@ def test_success_is_signed_enveloped_and_recorded(api, tenant, pipeline, receive
     assert execution["status"] == "succeeded" and execution["attempt"] == 1 and execution["response_status"] == 200
 
 
-def test_a_receiver_that_recovers_on_the_third_attempt(api, tenant, pipeline, make_receiver) -> None:
+def test_a_receiver_that_recovers_on_the_third_attempt_gets_one_webhook_id_thrice(
+    api, tenant, pipeline, make_receiver
+) -> None:
+    # Given a receiver that answers 503 twice, then 200
     receiver = make_receiver(fail_first(2, status=503))
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When an event is published and the pipeline runs
     event = publish(api, token, "lead.created", {"id": "ld_1"}).body
     pipeline.run_until_quiet()
+    # Then attempts 1 and 2 are retrying with the error and attempt 3 succeeded
     history = _history(api, token, hook["id"])
     assert [(e["attempt"], e["status"]) for e in history] == [(1, "retrying"), (2, "retrying"), (3, "succeeded")]
     assert history[0]["next_attempt_at"] and history[0]["error"] == "HTTP 503"
@@ -51,11 +56,14 @@ def test_a_receiver_that_recovers_on_the_third_attempt(api, tenant, pipeline, ma
 
 
 def test_exhaustion_ends_failed_and_nothing_more_is_sent(api, tenant, pipeline, make_receiver) -> None:
+    # Given a receiver that always answers 500
     receiver = make_receiver(always(500))
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When an event is published and the pipeline runs
     event = publish(api, token, "lead.created", {}).body
     pipeline.run_until_quiet()
+    # Then the third attempt is failed with no next time, nothing more is sent, no DLQ holds it
     history = _history(api, token, hook["id"])
     assert [e["status"] for e in history] == ["retrying", "retrying", "failed"]
     assert history[-1]["next_attempt_at"] is None
@@ -65,11 +73,14 @@ def test_exhaustion_ends_failed_and_nothing_more_is_sent(api, tenant, pipeline, 
 
 
 def test_410_disables_the_hook_at_once(api, tenant, pipeline, make_receiver) -> None:
+    # Given a receiver answering 410 Gone
     receiver = make_receiver(always(410))
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When an event is delivered
     publish(api, token, "lead.created", {})
     pipeline.run_until_quiet()
+    # Then the hook is disabled after the one request, saying 410
     got = api.get(f"/hooks/{hook['id']}", token).body
     assert got["status"] == "disabled" and "410" in got["disabled_reason"]
     assert len(receiver.deliveries) == 1
@@ -81,37 +92,47 @@ def test_410_disables_the_hook_at_once(api, tenant, pipeline, make_receiver) -> 
     assert enabled["status"] == "active" and enabled["disabled_reason"] is None
 
 
-def test_paused_hooks_get_nothing(api, tenant, pipeline, receiver) -> None:
+def test_a_paused_hook_gets_nothing_and_records_nothing(api, tenant, pipeline, receiver) -> None:
+    # Given a paused hook
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="*", status="paused")
+    # When a matching event is published
     publish(api, token, "lead.created", {})
     pipeline.run_until_quiet()
+    # Then no request is made and no execution recorded
     assert receiver.deliveries == []
     assert _history(api, token, hook["id"]) == []
 
 
-def test_redirects_are_not_followed(api, tenant, pipeline, make_receiver) -> None:
+def test_a_redirect_is_a_failed_attempt_never_followed(api, tenant, pipeline, make_receiver) -> None:
+    # Given a receiver that redirects elsewhere
     receiver = make_receiver(lambda _d, _n: Answer(status=302, headers={"location": "http://127.0.0.1:1/elsewhere"}))
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When an event is delivered
     publish(api, token, "lead.created", {})
     pipeline.run_until_quiet()
+    # Then each attempt failed saying the redirect was not followed, the last for good
     history = _history(api, token, hook["id"])
     assert "redirect not followed" in history[0]["error"] and history[-1]["status"] == "failed"
 
 
-def test_retry_after_delays_the_next_attempt(api, tenant, pipeline, make_receiver) -> None:
+def test_a_429_retry_after_delays_the_next_attempt(api, tenant, pipeline, make_receiver) -> None:
+    # Given a receiver that first answers 429 with Retry-After: 2
     receiver = make_receiver(lambda _d, n: Answer(status=429, headers={"retry-after": "2"}) if n == 1 else Answer())
     token = tenant["token"]
     hook = create_hook(api, token, receiver.url, on="lead.created")
+    # When an event is delivered
     publish(api, token, "lead.created", {})
     pipeline.run_until_quiet()
+    # Then the retry waited the 2 s (not the 1 s scheduled) and succeeded
     first, second = receiver.deliveries
     assert second.received_at - first.received_at >= 1.9
     assert [e["status"] for e in _history(api, token, hook["id"])] == ["retrying", "succeeded"]
 
 
 def test_a_producer_may_send_straight_to_the_events_queue(api, tenant, pipeline, receiver, aws_env) -> None:
+    # Given a data-format hook
     token = tenant["token"]
     create_hook(api, token, receiver.url, on="organisations.*", payload_format="data")
     data = '{"event_type": "organisations.deleted", "payload": {"id": "123", "org_number": "1234-1234"}}'
@@ -122,14 +143,17 @@ def test_a_producer_may_send_straight_to_the_events_queue(api, tenant, pipeline,
         + data
         + "}"
     )
+    # When a producer sends the same event straight to the events queue twice
     aws.get("sqs").send_message(QueueUrl=aws_env.events_queue_url, MessageBody=body)
     aws.get("sqs").send_message(QueueUrl=aws_env.events_queue_url, MessageBody=body)  # a duplicate publish
     pipeline.run_until_quiet()
+    # Then it is delivered once, byte for byte, and readable through the API
     assert [d.body for d in receiver.deliveries] == [data.encode()]
     assert api.get("/events/org-del-1", token).body["type"] == "organisations.deleted"
 
 
 def test_unparseable_and_invalid_messages_end_in_the_dlq(api, tenant, pipeline, aws_env) -> None:
+    # Given two bad events-queue messages (not JSON, unknown tenant) and one bad deliveries-queue message
     sqs = aws.get("sqs")
     sqs.send_message(QueueUrl=aws_env.events_queue_url, MessageBody="not json")
     sqs.send_message(
@@ -137,7 +161,9 @@ def test_unparseable_and_invalid_messages_end_in_the_dlq(api, tenant, pipeline, 
         MessageBody=json.dumps({"tenant_id": "ten_nope", "type": "lead.created", "data": {}}),
     )
     sqs.send_message(QueueUrl=aws_env.deliveries_queue_url, MessageBody='{"hook_id": 1}')
+    # When the pipeline runs
     pipeline.run_until_quiet(timeout=30)
+    # Then each ends in its queue's DLQ
     assert pipeline.dlq_depths() == (2, 1)
 
 

@@ -1,8 +1,6 @@
 """State is true: GET /events/{id} shows the newest attempt's state, a succeeded manual retry ends the
 automatic schedule, and a message that reached a DLQ shows as failed with a reason."""
 
-import time
-
 import pytest
 
 from functions.api.deps import api_deps
@@ -14,6 +12,7 @@ from functions.common.errors import DependencyFailure
 from functions.common.settings import reset_settings_cache
 from hookwire.receiver import Answer, fail_first
 from tests.conftest import create_hook, publish
+from tests.support.waiting import wait_until
 
 
 def _history(api, token, hook_id):
@@ -108,10 +107,12 @@ def _failing(*_args, **_kwargs) -> None:
 
 def _run_until_dead_lettered(pipeline, which: int) -> None:
     """Let SQS redeliver (visibility 2 s here) until the message moved to the DLQ."""
-    deadline = time.monotonic() + 60
-    while pipeline.dlq_depths()[which] == 0:
-        assert time.monotonic() < deadline, "the message never reached the DLQ"
-        pipeline.fanout.poll_once(0) + pipeline.deliver.poll_once(0) or time.sleep(0.2)
+
+    def dead_lettered() -> bool:
+        pipeline.fanout.poll_once(0) + pipeline.deliver.poll_once(0)
+        return pipeline.dlq_depths()[which] > 0
+
+    wait_until(dead_lettered, 60, "the message reaching the DLQ", interval=0.2)
 
 
 def test_a_delivery_that_reached_the_dlq_shows_failed_and_can_be_retried(

@@ -106,9 +106,11 @@ class ScriptedSender:
     clock: FakeClock | None = None
     seconds_per_request: float = 0.0
     requests: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # each request's headers, in sending order
 
     def post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult:
         self.requests.append(url)
+        self.headers.append(headers)
         if self.clock:
             self.clock.advance(self.seconds_per_request)
         return self.answer(url)
@@ -138,6 +140,7 @@ def fake_deps(
     timeout_seconds: float = 1.0,
     concurrency: int = 10,
     schedule: str = "1s,1s",
+    disable_after_seconds: float = 7 * 86400,
 ) -> DeliverDeps:
     extra = {"clock": clock} if clock else {}
     store = store or FakeStore()
@@ -150,7 +153,7 @@ def fake_deps(
         secret_box=PlainSecrets(),
         schedule=RetrySchedule.parse(schedule, jitter=0),
         timeout_seconds=timeout_seconds,
-        disable_after_seconds=7 * 86400,
+        disable_after_seconds=disable_after_seconds,
         concurrency=concurrency,
         executor=executor,
         **extra,

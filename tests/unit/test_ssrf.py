@@ -1,5 +1,8 @@
 """The SSRF guard's table: every URL is allowed or refused by a named rule."""
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 
 from functions.common.ssrf import UrlGuard, UrlRefused
@@ -99,13 +102,28 @@ def test_public_https_urls_are_allowed(url: str) -> None:
     assert destination.scheme == "https" and destination.address
 
 
+# The sentence each rule shows the user: it names the `url` field and, where a host is involved, the host.
+RULE_MESSAGES = {
+    "https-only": r"url must use https: plain http is not allowed on this deployment",
+    "scheme": r"url must use https \(or http where allowed\)",
+    "credentials": r"url must not contain credentials; use custom headers instead",
+    "syntax": r"url (has no host|must not contain a #fragment|is not a valid URL: .+)",
+    "dns": r"url host {host} does not resolve",
+    "address": r"url host {host} resolves to [0-9a-f.:]+, an? [a-zA-Z0-9 -]+ address, which webhooks may not reach",
+}
+
+
 @pytest.mark.parametrize(("url", "rule"), REFUSED)
-def test_refused_urls_name_the_rule(url: str, rule: str) -> None:
+def test_refused_urls_name_the_rule_and_say_why(url: str, rule: str) -> None:
+    # Given a guard that allows only https
     guard = UrlGuard(allow_http=False, resolver=_resolves_numeric)
+    # When a refused URL is checked
     with pytest.raises(UrlRefused) as refused:
         guard.check(url)
+    # Then the refusal names its rule, and its sentence is that rule's, naming the url field and the host
     assert refused.value.rule == rule
-    assert str(refused.value)
+    expected = RULE_MESSAGES[rule].format(host=re.escape(urlsplit(url).hostname or ""))
+    assert re.fullmatch(expected, str(refused.value))
 
 
 def test_the_table_is_large_enough() -> None:
