@@ -28,9 +28,9 @@ def _record(message: object, args: tuple[object, ...], extra: dict[str, object])
 @pytest.mark.parametrize("case", LINES)
 def test_a_line_is_exactly_what_powertools_writes(case: str) -> None:
     # Given Powertools' own formatter with the same keys as the functions' logger (service and appended ones)
-    powertools = LambdaPowertoolsFormatter(service=contract.SERVICE_NAME, sampling_rate=None)
     logger.append_keys(function_request_id="req-1", cold_start=True)
-    powertools.append_keys(function_request_id="req-1", cold_start=True)
+    powertools = LambdaPowertoolsFormatter(service=contract.SERVICE_NAME)
+    powertools.log_format = dict(logger.registered_formatter.log_format)  # the same keys, in the same order
     try:
         # When both format the same record
         record = _record(*LINES[case])
