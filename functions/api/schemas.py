@@ -45,25 +45,32 @@ TypeName = Annotated[str, StringConstraints(pattern=TYPE_PATTERN)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(validation.check_json_value)]
 
 
-class Strict(BaseModel):
+class Schema(BaseModel):
+    """Every API body. Its validator is built when a request first uses it, not at import: a cold start
+    pays for the routes it serves, not for the sixty-odd bodies of every route."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Schema):
     """Request bodies reject unknown fields, so a typo is an error instead of a silent no-op."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Page[T](BaseModel):
+class Page[T](Schema):
     items: list[T]
     next_cursor: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Schema):
     message: str
     code: str
     field: str | None = None
     errors: list[dict[str, Any]] | None = None
 
 
-class Health(BaseModel):
+class Health(Schema):
     status: str = "ok"
 
 
@@ -82,7 +89,7 @@ class UpdateTenant(Strict):
     )
 
 
-class TenantView(BaseModel):
+class TenantView(Schema):
     id: str
     name: str
     created_at: datetime
@@ -98,7 +105,7 @@ class CreateTenantToken(Strict):
     read_only: bool = Field(default=False, description="A read-only token may only GET (403 on anything else).")
 
 
-class TenantTokenView(BaseModel):
+class TenantTokenView(Schema):
     """A tenant token as listed: never the token itself (only its SHA-256 is stored)."""
 
     id: str
@@ -111,7 +118,7 @@ class TokenCreated(TenantTokenView):
     token: str = Field(description="Shown once: store it now.")
 
 
-class ItemList[T](BaseModel):
+class ItemList[T](Schema):
     """A short list returned whole (no paging)."""
 
     items: list[T]
@@ -127,7 +134,7 @@ class CreateAdminToken(Strict):
         return sorted(set(value))
 
 
-class AdminTokenView(BaseModel):
+class AdminTokenView(Schema):
     """A scoped admin token as listed; `root` is the operator's Secrets Manager token, which has every scope."""
 
     id: str
@@ -152,7 +159,7 @@ class PutEventType(Strict):
     )
 
 
-class EventTypeView(BaseModel):
+class EventTypeView(Schema):
     type: str
     description: str
     category: str | None = None
@@ -172,7 +179,7 @@ class EventTypeView(BaseModel):
         )
 
 
-class EventTypeList(BaseModel):
+class EventTypeList(Schema):
     items: list[EventTypeView]
 
 
@@ -269,7 +276,7 @@ class UpdateHook(HookFields):
     ordering: Ordering | None = None
 
 
-class HookView(BaseModel):
+class HookView(Schema):
     id: str
     name: str
     url: str
@@ -307,13 +314,13 @@ class PublishEvent(Strict):
     tenant_id: str | None = Field(default=None, description="Required when the admin token publishes.")
 
 
-class EventAccepted(BaseModel):
+class EventAccepted(Schema):
     id: str
     type: str
     created_at: datetime
 
 
-class HookDeliveryState(BaseModel):
+class HookDeliveryState(Schema):
     hook_id: str
     state: str = Field(description="pending | retrying | succeeded | failed")
     attempts: int
@@ -323,7 +330,7 @@ class HookDeliveryState(BaseModel):
     next_attempt_at: datetime | None = None
 
 
-class EventDetail(BaseModel):
+class EventDetail(Schema):
     id: str
     type: str
     created_at: datetime
@@ -337,13 +344,13 @@ class ReplayEvent(Strict):
     hook_ids: list[Annotated[str, StringConstraints(pattern=ID_PATTERN)]] | None = Field(default=None, max_length=100)
 
 
-class Accepted(BaseModel):
+class Accepted(Schema):
     id: str
     status: str = "accepted"
 
 
 # --- executions -------------------------------------------------------------------------------
-class ExecutionView(BaseModel):
+class ExecutionView(Schema):
     id: str
     hook_id: str
     event_id: str
@@ -435,7 +442,7 @@ class CreatePortalSession(Strict):
     branding: Branding | None = None
 
 
-class PortalSessionCreated(BaseModel):
+class PortalSessionCreated(Schema):
     url: str = Field(description="The magic link. A bearer secret for this tenant's portal until expires_at.")
     expires_at: datetime
     read_only: bool
@@ -445,13 +452,13 @@ class ExchangePortalCode(Strict):
     code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class BrandingView(BaseModel):
+class BrandingView(Schema):
     product_name: str
     logo_url: str | None = None
     accent_color: str
 
 
-class PortalSessionView(BaseModel):
+class PortalSessionView(Schema):
     """What the portal page holds for the length of the session (in sessionStorage, never in a URL)."""
 
     token: str = Field(description="Send as `Authorization: Bearer <token>` until expires_at.")
@@ -462,5 +469,5 @@ class PortalSessionView(BaseModel):
     branding: BrandingView
 
 
-class PortalSessionsRevoked(BaseModel):
+class PortalSessionsRevoked(Schema):
     revoked: int

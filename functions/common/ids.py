@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import secrets
 import time
 from datetime import datetime
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+# The random part of an attempt id only keeps ids apart, it guards nothing: a seeded generator, not the OS's
+# (one getrandom system call per attempt, which also hands the GIL to another delivery thread).
+_ATTEMPT_BITS = random.Random(secrets.randbits(128))
+os.register_at_fork(after_in_child=lambda: _ATTEMPT_BITS.seed(secrets.randbits(128)))  # worker processes differ
+# The bit offset of each character, by id length (ids are at most 26 characters).
+_SHIFTS = {length: tuple(range(5 * (length - 1), -1, -5)) for length in range(1, 27)}
 
 
 def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """The low `length * 5` bits of `value` as `length` characters, most significant first."""
+    return "".join([_ALPHABET[(value >> shift) & 31] for shift in _SHIFTS[length]])
 
 
 def sortable_id(now_ms: int | None = None) -> str:
@@ -50,7 +55,7 @@ def execution_id(event_id: str, event_created_at: datetime | None) -> str:
         return new_id("exe")
     # The attempt part is shorter than a full sortable id (ms time + 30 random bits): ids stay printable in
     # one CLI table row, and one event's attempts at one hook within one millisecond still differ.
-    attempt = _encode(int(time.time() * 1000), 10) + _encode(secrets.randbits(30), 6)
+    attempt = _encode(int(time.time() * 1000), 10) + _encode(_ATTEMPT_BITS.getrandbits(30), 6)
     return f"exe_{event_group(event_id, event_created_at)}{attempt}"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import RESERVED_LOG_ATTRS, LambdaPowertoolsFormatter
 from aws_lambda_powertools.tracing.base import BaseProvider
 
 from functions.common import contract
@@ -52,7 +54,43 @@ def _tracer() -> Tracer:
     return Tracer(service=contract.SERVICE_NAME)
 
 
-logger = Logger(service=contract.SERVICE_NAME)
+_RESERVED_LOG_ATTRS = frozenset(RESERVED_LOG_ATTRS)
+
+
+class _LeanFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON line, key for key, with less work for the usual line: a plain sentence with extra
+    keys and no exception. The deliver function writes one per delivery, and Powertools' general path (a
+    copy of the record, a JSON parse attempted on every message, a linear search of the reserved names)
+    cost more CPU than the attempt's own logic. Every other line is Powertools' own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.msg
+        if (
+            record.exc_info
+            or record.stack_info
+            or record.args
+            or not isinstance(message, str)
+            or message.lstrip().startswith(("{", "["))
+        ):
+            return super().format(record)
+        fields = record.__dict__
+        record.asctime = self.formatTime(record)
+        line: dict[str, Any] = {}
+        for keys in (self.log_format, self.thread_safe_get_current_keys()):
+            for key, value in keys.items():
+                templated = bool(value) and key in _RESERVED_LOG_ATTRS  # e.g. "level": "%(levelname)s"
+                if templated and not isinstance(value, str):
+                    return super().format(record)  # Powertools says what is wrong with it
+                line[key] = value % fields if templated else value
+        for key, value in fields.items():
+            if key not in _RESERVED_LOG_ATTRS:
+                line[key] = value
+        line["message"] = message
+        line["xray_trace_id"] = self._get_latest_trace_id()
+        return self.serialize({key: value for key, value in line.items() if value is not None})
+
+
+logger = Logger(service=contract.SERVICE_NAME, logger_formatter=_LeanFormatter())
 tracer = _tracer()
 metrics = Metrics(namespace=contract.METRICS_NAMESPACE, service=contract.SERVICE_NAME)
 

@@ -18,9 +18,10 @@ from re import _constants as sre_constants  # the parsed form of a pattern: the 
 from re import _parser as sre_parser
 from typing import Any
 
-import fastjsonschema
-
 from functions.common.errors import ValidationFailed
+
+# fastjsonschema itself is imported where a schema is compiled or used: most cold starts (every delivery, an
+# event type without a schema) never need it.
 
 MAX_SCHEMA_BYTES = 64 * 1024
 MAX_SCHEMA_DEPTH = 64  # JSON nesting of the schema document; each data level costs about two
@@ -37,6 +38,8 @@ class SchemaRefused(ValueError):
 
 
 def _refuse_remote(uri: str) -> Any:
+    import fastjsonschema
+
     raise fastjsonschema.JsonSchemaDefinitionException(f"$ref {uri} points outside the schema")
 
 
@@ -147,11 +150,15 @@ def check_structure(schema: dict[str, Any]) -> None:
 
 @lru_cache(maxsize=COMPILED_CACHE_SIZE)
 def _compiled(schema_text: str) -> Validator:
+    import fastjsonschema
+
     return fastjsonschema.compile(json.loads(schema_text), handlers=NO_REMOTE, use_default=False)
 
 
 def compile_schema(schema: dict[str, Any]) -> Validator:
     """The schema's validator, compiled once per distinct schema; SchemaRefused when it can't be used."""
+    import fastjsonschema
+
     check_structure(schema)
     try:
         return _compiled(json.dumps(schema, sort_keys=True, separators=(",", ":")))
@@ -182,6 +189,8 @@ def check_data(data: dict[str, Any], schema: dict[str, Any] | None, event_type: 
         # A schema stored before these rules existed: refuse the event rather than reach outside.
         message = f"the schema of event type {event_type or 'this type'} can't be used ({refused}); fix the event type"
         raise ValidationFailed(message, field="type") from refused
+    import fastjsonschema
+
     try:
         validator(data)
     except fastjsonschema.JsonSchemaValueException as exc:

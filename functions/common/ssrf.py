@@ -12,6 +12,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from functions.common.validation import InputRefused, normalise_url
@@ -47,6 +48,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
+@lru_cache(maxsize=4096)  # pure; the ipaddress properties it asks are slow
 def forbidden_reason(address: IPAddress) -> str | None:
     """Why Hookwire must not connect to this address, as a noun phrase ("a loopback address"), or None when
     it is a public one."""
@@ -103,6 +105,31 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
+# Every attempt checks its URL again; a hook's URL is the same string each time, so its parse (IDNA mapping,
+# a scan for control characters) is kept. Addresses are resolved and checked on every attempt.
+@lru_cache(maxsize=4096)
+def _checked_syntax(url: str, allow_http: bool) -> tuple[str, str, int, str]:
+    try:
+        parts = urlsplit(normalise_url(url))
+    except InputRefused as exc:
+        raise UrlRefused("syntax", str(exc)) from exc
+    port = parts.port
+    if parts.scheme not in ("http", "https"):
+        raise UrlRefused("scheme", "url must use https (or http where allowed)")
+    if parts.scheme == "http" and not allow_http:
+        raise UrlRefused("https-only", "url must use https: plain http is not allowed on this deployment")
+    if parts.username is not None or parts.password is not None:
+        raise UrlRefused("credentials", "url must not contain credentials; use custom headers instead")
+    if not parts.hostname:
+        raise UrlRefused("syntax", "url has no host")
+    if port == 0:
+        raise UrlRefused("syntax", "url has an invalid port")
+    if parts.fragment:
+        raise UrlRefused("syntax", "url must not contain a #fragment")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), target
+
+
 @dataclass(frozen=True)
 class UrlGuard:
     allow_http: bool = False
@@ -118,25 +145,7 @@ class UrlGuard:
 
     def check_syntax(self, url: str) -> tuple[str, str, int, str]:
         """Scheme, ASCII host, port and target of the URL in the form it is sent (see `normalise_url`)."""
-        try:
-            parts = urlsplit(normalise_url(url))
-        except InputRefused as exc:
-            raise UrlRefused("syntax", str(exc)) from exc
-        port = parts.port
-        if parts.scheme not in ("http", "https"):
-            raise UrlRefused("scheme", "url must use https (or http where allowed)")
-        if parts.scheme == "http" and not self.allow_http:
-            raise UrlRefused("https-only", "url must use https: plain http is not allowed on this deployment")
-        if parts.username is not None or parts.password is not None:
-            raise UrlRefused("credentials", "url must not contain credentials; use custom headers instead")
-        if not parts.hostname:
-            raise UrlRefused("syntax", "url has no host")
-        if port == 0:
-            raise UrlRefused("syntax", "url has an invalid port")
-        if parts.fragment:
-            raise UrlRefused("syntax", "url must not contain a #fragment")
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), target
+        return _checked_syntax(url, self.allow_http)
 
     def _resolve(self, host: str, port: int) -> list[IPAddress]:
         try:

@@ -11,7 +11,11 @@ def utcnow() -> datetime:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with millisecond precision and a `Z`, as webhook consumers expect."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def epoch_seconds(moment: datetime) -> int:
