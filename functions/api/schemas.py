@@ -18,6 +18,7 @@ from functions.common.models import (
     PayloadFormat,
     Scope,
 )
+from functions.common.signing import SignatureScheme
 
 MAX_ON_ENTRIES = 100
 MAX_GRACE_SECONDS = 7 * 24 * 3600
@@ -218,6 +219,11 @@ class CreateHook(HookFields):
         default=None,
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
     )
+    signature_scheme: SignatureScheme = Field(
+        default=SignatureScheme.HMAC_SHA256,
+        description="hmac-sha256 (`v1` signatures, a shared whsec_ secret) or ed25519 (`v1a` signatures: the "
+        "private key never leaves Hookwire, receivers verify with the whpk_ public_key)",
+    )
 
 
 class UpdateHook(HookFields):
@@ -242,14 +248,24 @@ class HookView(BaseModel):
     payload_format: PayloadFormat
     created_at: datetime
     updated_at: datetime
+    signature_scheme: SignatureScheme = SignatureScheme.HMAC_SHA256
+    public_key: str | None = Field(
+        default=None, description="ed25519 hooks: the whpk_ public key that verifies their `v1a` signatures"
+    )
 
 
 class HookWithSecret(HookView):
-    secret: str = Field(description="The signing secret. Shown only here: store it now.")
+    secret: str = Field(
+        description="What the receiver verifies with: the whsec_ signing secret (hmac-sha256; shown only here: "
+        "store it now), or the whpk_ public key (ed25519: the private key is never shown)"
+    )
 
 
 class RotateSecret(Strict):
     grace_seconds: int = Field(default=0, ge=0, le=MAX_GRACE_SECONDS)
+    signature_scheme: SignatureScheme | None = Field(
+        default=None, description="the new key's scheme (default: the hook's); during grace both keys sign"
+    )
 
 
 class TestDelivery(Strict):

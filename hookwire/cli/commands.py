@@ -87,10 +87,20 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["description"] = args.description
     if headers := headers_argument(args.header):
         body["headers"] = headers
+    if args.signature_scheme:
+        body["signature_scheme"] = args.signature_scheme
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
-    if not args.json:
-        output.warn("save the secret now: it is shown only once (rotate it if it is lost)")
+    _warn_about_secret(args, hook, "save the secret now: it is shown only once (rotate it if it is lost)")
+
+
+def _warn_about_secret(args: argparse.Namespace, hook: dict[str, Any], hmac_warning: str) -> None:
+    if args.json:
+        return
+    if hook.get("public_key"):
+        output.warn("receivers verify v1a signatures with public_key (hookwire hooks get shows it again)")
+    else:
+        output.warn(hmac_warning)
 
 
 def hooks_list(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -150,10 +160,12 @@ def hooks_delete(client: HookwireClient, args: argparse.Namespace) -> None:
 
 
 def hooks_rotate(client: HookwireClient, args: argparse.Namespace) -> None:
-    hook = client.call("POST", f"/hooks/{args.hook_id}/rotate", {"grace_seconds": grace_seconds(args.grace)})
+    body: dict[str, Any] = {"grace_seconds": grace_seconds(args.grace)}
+    if args.signature_scheme:
+        body["signature_scheme"] = args.signature_scheme
+    hook = client.call("POST", f"/hooks/{args.hook_id}/rotate", body)
     show(args, hook)
-    if not args.json:
-        output.warn("save the new secret now: it is shown only once")
+    _warn_about_secret(args, hook, "save the new secret now: it is shown only once")
 
 
 def hooks_test(client: HookwireClient, args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ from importlib import metadata
 from typing import Any, NoReturn
 
 from functions.common.models import Scope
+from functions.common.signing import SignatureScheme
 from hookwire.cli import commands as c
 from hookwire.cli import output
 from hookwire.cli.config import resolve
@@ -18,6 +19,7 @@ from hookwire.client import ApiError, ApiUnreachable, HookwireClient
 
 Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
+SCHEMES = tuple(scheme.value for scheme in SignatureScheme)
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -35,6 +37,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--paused", action="store_true")
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
+    register.add_argument("--signature-scheme", choices=SCHEMES, help="default hmac-sha256; ed25519 signs v1a")
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -56,6 +59,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     rotate = _command(hooks.add_parser("rotate", help="rotate the signing secret"), c.hooks_rotate)
     rotate.add_argument("hook_id")
     rotate.add_argument("--grace", default="0s", help="how long the old secret keeps signing, e.g. 24h")
+    rotate.add_argument("--signature-scheme", choices=SCHEMES, help="switch the hook's scheme (default: keep it)")
     test = _command(hooks.add_parser("test", help="send a signed test delivery now"), c.hooks_test)
     test.add_argument("hook_id")
     test.add_argument("--type")
@@ -156,13 +160,13 @@ def _local_tools(sub: Any) -> None:
     )
     listen_parser = _command(sub.add_parser("listen", help="a local receiver that explains deliveries"), listen)
     listen_parser.add_argument("--port", type=int, default=9000)
-    listen_parser.add_argument("--secret", help="whsec_... to verify signatures")
+    listen_parser.add_argument("--secret", help="whsec_... or whpk_... to verify signatures")
     listen_parser.add_argument("--status", type=int, default=200, help="status to answer (exercise retries)")
     listen_parser.add_argument("--forward-to", help="forward each delivery to this URL and answer with its status")
     listen_parser.add_argument("--register", action="store_true", help="create a hook pointing here; deleted on exit")
     listen_parser.add_argument("--on", action="append", help="with --register: event types or globs")
     verify_parser = _command(sub.add_parser("verify", help="verify a captured delivery (body on stdin)"), verify)
-    verify_parser.add_argument("--secret", required=True)
+    verify_parser.add_argument("--secret", required=True, help="the whsec_ secret, or the whpk_ public key")
     verify_parser.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="repeatable")
     verify_parser.add_argument("--tolerance", type=int, default=300, help="seconds a timestamp may be off")
     verify_parser.add_argument("--now", type=float, help=argparse.SUPPRESS)

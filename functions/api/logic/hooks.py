@@ -24,6 +24,7 @@ from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.errors import NotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
 from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
+from functions.common.signing import SignatureScheme
 from functions.common.ssrf import UrlGuard, UrlRefused
 
 MAX_OLD_SECRETS = 5
@@ -96,7 +97,7 @@ def create_hook(
     matched = _check_on(body.on, subscriptions)
     payload_format = body.payload_format or default_payload_format(subscriptions.get_tenant(tenant_id), matched)
     hook_id = ids.new_id("hook")
-    secret = signing.generate_secret()
+    secret = signing.generate_secret(body.signature_scheme)
     hook = Hook(
         id=hook_id,
         tenant_id=tenant_id,
@@ -107,6 +108,7 @@ def create_hook(
         description=body.description,
         headers=body.headers,
         payload_format=payload_format,
+        signature_scheme=body.signature_scheme,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
@@ -157,7 +159,10 @@ def delete_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsReposi
 
 
 def _sealed(secret: str, box: SecretBox, tenant_id: str, hook_id: str, now: datetime) -> HookSecret:
-    return HookSecret(ciphertext=box.seal(secret, encryption_context(tenant_id, hook_id)), created_at=now)
+    """The secret encrypted; an Ed25519 private key keeps its public key beside it, in the clear."""
+    public_key = signing.public_key(secret) if secret.startswith(signing.SIGNING_KEY_PREFIX) else None
+    ciphertext = box.seal(secret, encryption_context(tenant_id, hook_id))
+    return HookSecret(ciphertext=ciphertext, created_at=now, public_key=public_key)
 
 
 def rotate_secret(
@@ -169,20 +174,27 @@ def rotate_secret(
     now: datetime,
 ) -> HookWithSecret:
     """A new secret signs from now on. With grace, old secrets keep signing until they expire (at most
-    five old secrets live at once); without, the old secret dies at once."""
-    secret = signing.generate_secret()
-    sealed = _sealed(secret, box, tenant_id, hook_id, now)
+    five old secrets live at once); without, the old secret dies at once. `signature_scheme` switches the
+    hook's scheme (with grace, receivers see both `v1` and `v1a` signatures until the old key expires)."""
+    # The key is made inside the update, where the hook's scheme is known, so a rotation reads the hook once.
+    made: dict[SignatureScheme, tuple[str, HookSecret]] = {}
 
     def apply(hook: Hook) -> Hook:
+        scheme = body.signature_scheme or hook.signature_scheme
+        if scheme not in made:
+            secret = signing.generate_secret(scheme)
+            made[scheme] = (secret, _sealed(secret, box, tenant_id, hook_id, now))
+        sealed = made[scheme][1]
         old: list[HookSecret] = []
         if body.grace_seconds > 0:
             grace_end = now + timedelta(seconds=body.grace_seconds)
             live = [s for s in hook.secrets if s.is_live(now)]
             old = [s.model_copy(update={"expires_at": min(s.expires_at or grace_end, grace_end)}) for s in live]
             old = sorted(old, key=lambda s: s.created_at, reverse=True)[:MAX_OLD_SECRETS]
-        return hook.model_copy(update={"secrets": [sealed, *old], "updated_at": now})
+        return hook.model_copy(update={"secrets": [sealed, *old], "signature_scheme": scheme, "updated_at": now})
 
-    return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
+    updated = subscriptions.update_hook(tenant_id, hook_id, apply)
+    return hook_with_secret(updated, made[updated.signature_scheme][0])
 
 
 def _test_data(event_type: str, hook: Hook, subscriptions: SubscriptionsRepository) -> dict[str, Any]:

@@ -108,6 +108,21 @@ function copyButton(text, label = "Copy") {
   return button;
 }
 
+function publicKeyPanel(publicKey, title) {
+  return h(
+    "div",
+    { class: "success", role: "status" },
+    h("h2", {}, title),
+    h("p", {}, "Receivers verify this webhook's signatures (v1a, Ed25519) with this public key. It is not a secret: the webhook's page shows it again."),
+    h("div", { class: "secret" }, h("code", { "data-testid": "public-key" }, publicKey), copyButton(publicKey, "Copy public key")),
+  );
+}
+
+// What a create or rotate answer shows: an HMAC secret once, or an Ed25519 hook's public key.
+function keyPanel(hook, secretTitle, publicKeyTitle) {
+  return hook.public_key ? publicKeyPanel(hook.public_key, publicKeyTitle) : secretPanel(hook.secret, secretTitle);
+}
+
 function secretPanel(secret, title) {
   return h(
     "div",
@@ -523,11 +538,20 @@ async function hookFormView(hookId) {
     h("option", { value: "data" }, "Data only (as published)"),
   );
   format.value = hook ? hook.payload_format : "envelope";
+  // The scheme is chosen when the webhook is added; rotating the key can switch it later.
+  const scheme = hook
+    ? null
+    : h(
+        "select",
+        { name: "signature_scheme" },
+        h("option", { value: "hmac-sha256" }, "HMAC-SHA256 (a shared secret)"),
+        h("option", { value: "ed25519" }, "Ed25519 (a public key; the private key never leaves us)"),
+      );
   const headers = headerRows(hook ? hook.headers : {});
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, headers };
+  const fields = { name, url, description, on: picker, payload_format: format, signature_scheme: scheme, headers };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
@@ -536,6 +560,7 @@ async function hookFormView(hookId) {
     field("Description", description, "(optional)"),
     picker,
     field("Payload format", format),
+    scheme ? field("Signature", scheme) : null,
     headers,
     status,
     h("div", { class: "actions" }, save, h("a", { class: "button", href: cancelHref }, "Cancel")),
@@ -551,6 +576,7 @@ async function hookFormView(hookId) {
       payload_format: format.value,
       headers: headers.collect(),
     };
+    if (scheme && scheme.value !== "hmac-sha256") body.signature_scheme = scheme.value;
     const missing = !body.name ? name : !body.url ? url : null;
     if (missing || !body.on.length) {
       const message = missing ? `${missing === name ? "Name" : "URL"} is required.` : "Choose at least one event type or pattern.";
@@ -570,7 +596,7 @@ async function hookFormView(hookId) {
       const created = await api("POST", "/hooks", body);
       show(
         h("h1", {}, "Webhook added"),
-        secretPanel(created.secret, `Signing secret for ${created.name}`),
+        keyPanel(created, `Signing secret for ${created.name}`, `Public key for ${created.name}`),
         h("p", {}, h("a", { class: "button primary", href: `#/hooks/${encodeURIComponent(created.id)}` }, "Done")),
       );
     } catch (error) {
@@ -645,6 +671,14 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, h("div", { class: "chips" }, hook.on.map((t) => h("span", { class: "chip" }, t)))),
     h("dt", {}, "Payload format"),
     h("dd", {}, hook.payload_format),
+    h("dt", {}, "Signature"),
+    h("dd", {}, hook.signature_scheme === "ed25519" ? "Ed25519 (v1a)" : "HMAC-SHA256 (v1)"),
+    hook.public_key
+      ? [
+          h("dt", {}, "Public key"),
+          h("dd", {}, h("div", { class: "secret" }, h("code", { "data-testid": "hook-public-key" }, hook.public_key), copyButton(hook.public_key, "Copy public key"))),
+        ]
+      : null,
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
     h("dt", {}, "Created"),
@@ -751,7 +785,7 @@ function rotateDialog(hook, notice) {
     "Rotate",
     async () => {
       const rotated = await api("POST", `/hooks/${encodeURIComponent(hook.id)}/rotate`, { grace_seconds: Number(grace.value) });
-      fill(notice, secretPanel(rotated.secret, "New signing secret"));
+      fill(notice, keyPanel(rotated, "New signing secret", "New public key"));
     },
   );
 }
