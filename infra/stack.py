@@ -13,6 +13,7 @@ from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
+from infra.constructs.egress import StaticEgress
 from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.pipeline import DeliveryPipeline
 from infra.constructs.storage import Storage
@@ -77,7 +78,10 @@ class HookwireStack(Stack):
             Env.API_CONCURRENCY: str(config.api_reserved_concurrency),
             Env.MAX_HOOKS_PER_TENANT: str(config.max_hooks_per_tenant),
         }
-        pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
+        egress = StaticEgress(self, "Egress", az_count=config.egress_az_count) if config.static_egress_ips else None
+        if egress:
+            environment[Env.EGRESS_IPS] = egress.addresses
+        pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment, egress=egress)
         portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
         portal_environment = {
             Env.PORTAL_URL: portal_url,
@@ -147,6 +151,13 @@ class HookwireStack(Stack):
         CfnOutput(self, "EventsQueueUrl", value=pipeline.events.queue.queue_url, description="Producers may send here")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Subscribe to get paged")
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)
+        if egress:
+            CfnOutput(
+                self,
+                "EgressIps",
+                value=egress.addresses,
+                description="Every delivery comes from one of these addresses: customers allow-list them",
+            )
         if api.domain:
             CfnOutput(
                 self,

@@ -69,6 +69,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "GET /hooks/<hook_id>/executions": tenant_or_admin(READ),
     "GET /hooks/<hook_id>/executions/<execution_id>": tenant_or_admin(READ),
     "POST /hooks/<hook_id>/executions/<execution_id>/retry": tenant_or_admin(MANAGE),
+    "GET /egress-ips": tenant_or_admin(READ),
     # the customer portal: its page and assets are public, a link's code is its own credential
     "GET /portal": PUBLIC,
     "GET /portal/assets/<name>": PUBLIC,

@@ -65,6 +65,11 @@ class Health(BaseModel):
 
 
 # --- tenants and tokens -----------------------------------------------------------------------
+class EgressIps(BaseModel):
+    static: bool = Field(description="whether this deployment delivers from fixed addresses")
+    ips: list[str] = Field(description="every address a delivery can come from (empty unless static)")
+
+
 class CreateTenant(Strict):
     name: Name
     payload_format: PayloadFormat | None = Field(

@@ -364,6 +364,16 @@ def admin_tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> Non
     show(args, {"revoked": args.token_id})
 
 
+def egress_ips(client: HookwireClient, args: argparse.Namespace) -> None:
+    answer = client.call("GET", "/egress-ips")
+    if args.json:
+        output.emit_json(answer)
+    elif answer["static"]:
+        sys.stdout.write("\n".join(answer["ips"]) + "\n")
+    else:
+        output.warn("no static egress IPs: deliveries come from AWS Lambda's shared addresses (docs/deploy.md)")
+
+
 def login(client: HookwireClient, args: argparse.Namespace) -> None:
     """Checks the token against the API, then stores it in the profile file (mode 0600)."""
     client.call("GET", "/event-types")

@@ -171,6 +171,7 @@ def _local_tools(sub: Any) -> None:
     verify_parser.add_argument("--tolerance", type=int, default=300, help="seconds a timestamp may be off")
     verify_parser.add_argument("--now", type=float, help=argparse.SUPPRESS)
     _command(sub.add_parser("local", help="run the local runtime (what `make run` runs)"), _local)
+    _command(sub.add_parser("egress-ips", help="the IP addresses deliveries come from, to allow-list"), c.egress_ips)
 
 
 def _local(_client: Any, _args: argparse.Namespace) -> None:

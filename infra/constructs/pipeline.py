@@ -11,6 +11,7 @@ from constructs import Construct
 from functions.common import contract
 from infra import constants
 from infra.config import DeployConfig
+from infra.constructs.egress import StaticEgress
 from infra.constructs.function import HookwireFunction
 from infra.constructs.queues import QueueWithDlq
 
@@ -27,7 +28,13 @@ def _event_source(queue: sqs.IQueue, spec: contract.ConsumerSpec) -> sources.Sqs
 
 class DeliveryPipeline(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeployConfig, environment: dict[str, str]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        environment: dict[str, str],
+        egress: StaticEgress | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.events = QueueWithDlq(self, "Events", contract.EVENTS_CONSUMER)
@@ -47,6 +54,7 @@ class DeliveryPipeline(Construct):
             self.deliveries,
             config,
             "Hookwire delivery",
+            egress,
         )
         # One recorder drains both DLQs: what reached them becomes a failed execution or a failed event.
         self.dead_letters = HookwireFunction(
@@ -63,7 +71,14 @@ class DeliveryPipeline(Construct):
             self.dead_letters.add_event_source(_event_source(queue.dlq, contract.DEAD_LETTERS_CONSUMER))
 
     def _consumer(
-        self, name: str, handler: str, memory_mb: int, queue: QueueWithDlq, config: DeployConfig, description: str
+        self,
+        name: str,
+        handler: str,
+        memory_mb: int,
+        queue: QueueWithDlq,
+        config: DeployConfig,
+        description: str,
+        egress: StaticEgress | None = None,
     ) -> lambda_.Function:
         function = HookwireFunction(
             self,
@@ -74,6 +89,7 @@ class DeliveryPipeline(Construct):
             environment=self.environment,
             config=config,
             description=description,
+            egress=egress,
         ).function
         function.add_event_source(_event_source(queue.queue, queue.spec))
         return function

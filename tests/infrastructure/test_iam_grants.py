@@ -160,6 +160,7 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
     call("GET", "/portal", "/portal", None)
     call("GET", "/portal/assets/{name}", "/portal/assets/app.js", None)
     call("GET", "/portal/branding", "/portal/branding", None)
+    call("GET", "/egress-ips", "/egress-ips", token)
     call("DELETE", "/tenants/{tenant_id}/portal-sessions", f"/tenants/{tenant_id}/portal-sessions", ADMIN_TOKEN)
     call("PUT", "/event-types/{type_name}", "/event-types/iam.probe", ADMIN_TOKEN, {"description": "probe"})
     call("GET", "/event-types", "/event-types", token)

@@ -517,10 +517,13 @@ async function hookFormView(hookId) {
   show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), loading());
   let hook = null;
   let types;
+  let egress = null;
   try {
-    [hook, types] = await Promise.all([
+    [hook, types, egress] = await Promise.all([
       hookId ? api("GET", `/hooks/${encodeURIComponent(hookId)}`) : null,
       eventTypes(),
+      // Only the add page hints at the addresses; a deployment without the route just shows no hint.
+      hookId ? null : api("GET", "/egress-ips").catch(() => null),
     ]);
   } catch (error) {
     show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), errorBox(error, () => hookFormView(hookId)));
@@ -557,6 +560,9 @@ async function hookFormView(hookId) {
     { class: "stack panel", novalidate: true },
     field("Name", name),
     field("URL", url, "(where deliveries are POSTed)"),
+    egress && egress.static
+      ? h("p", { class: "hint", "data-testid": "egress-ips" }, `Deliveries come from these IP addresses; allow them through your firewall: ${egress.ips.join(", ")}`)
+      : null,
     field("Description", description, "(optional)"),
     picker,
     field("Payload format", format),

@@ -1,5 +1,5 @@
-"""Ed25519 (`v1a`) hooks end to end on the local runtime: created with the CLI, delivered to a real receiver,
-verified with the public key by `hookwire verify`, rotated with grace."""
+"""Ed25519 (`v1a`) hooks end to end on the local runtime (created with the CLI, delivered to a real receiver,
+verified with the public key, rotated with grace), and `hookwire egress-ips`."""
 
 import json
 
@@ -59,3 +59,16 @@ def test_an_ed25519_hook_is_delivered_v1a_and_verified_with_its_public_key(
     assert verify_delivery(public_key, second.headers, second.body).valid
     assert verify_delivery(rotated["public_key"], second.headers, second.body).valid
     assert rotated["public_key"] != public_key
+
+
+def test_hookwire_egress_ips_says_when_a_deployment_has_no_static_addresses(
+    runtime: LocalRuntime, tenant_client: HookwireClient, capsys: pytest.CaptureFixture[str], monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("HOOKWIRE_CONFIG", str(tmp_path / "config.json"))
+    # Given the local runtime (deployed without static_egress_ips)
+    # When a tenant asks for the addresses
+    code, out, err = _cli(capsys, runtime, tenant_client.token or "", "egress-ips")
+    answer = tenant_client.call("GET", "/egress-ips")
+    # Then the CLI says there are none to allow-list, and the API answers not static
+    assert code == 0 and out == "" and "no static egress IPs" in err
+    assert answer == {"static": False, "ips": []}
