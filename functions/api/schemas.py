@@ -11,6 +11,8 @@ from functions.common import validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
+    Destination,
+    DestinationType,
     EventType,
     Execution,
     ExecutionStatus,
@@ -213,9 +215,23 @@ class HookFields(Strict):
         return None if value is None else validation.check_headers(value)
 
 
+class DestinationSpec(Strict):
+    """Where a hook delivers when not by HTTPS POST to its url (see docs/delivery-controls.md)."""
+
+    type: DestinationType = Field(description="https (the default: POST to url), sqs or eventbridge")
+    queue_url: str | None = Field(default=None, max_length=1000, description="sqs: the queue's URL or ARN")
+    event_bus_arn: str | None = Field(default=None, max_length=1600, description="eventbridge: the bus's ARN")
+    role_arn: str | None = Field(
+        default=None, max_length=2048, description="sqs/eventbridge: the role (named hookwire-*) Hookwire assumes"
+    )
+    external_id: str | None = Field(
+        default=None, max_length=1224, description="sqs/eventbridge: the external id the role's trust policy requires"
+    )
+
+
 class CreateHook(HookFields):
     name: Name
-    url: Url
+    url: Url | None = Field(default=None, description="where deliveries are POSTed; required unless destination says")
     on: list[str]
     status: HookStatus = HookStatus.ACTIVE
     description: Description | None = None
@@ -223,6 +239,9 @@ class CreateHook(HookFields):
     payload_format: PayloadFormat | None = Field(
         default=None,
         description="default: the tenant's payload_format, else the one its event types agree on, else envelope",
+    )
+    destination: DestinationSpec | None = Field(
+        default=None, description="an SQS queue or EventBridge bus instead of url (default: HTTPS POST to url)"
     )
     signature_scheme: SignatureScheme = Field(
         default=SignatureScheme.HMAC_SHA256,
@@ -239,6 +258,9 @@ class UpdateHook(HookFields):
     description: Description | None = None
     headers: dict[str, str] | None = None
     payload_format: PayloadFormat | None = None
+    destination: DestinationSpec | None = Field(
+        default=None, description="replace the destination ({type: https} with a url goes back to HTTPS)"
+    )
 
 
 class HookView(BaseModel):
@@ -256,6 +278,9 @@ class HookView(BaseModel):
     signature_scheme: SignatureScheme = SignatureScheme.HMAC_SHA256
     public_key: str | None = Field(
         default=None, description="ed25519 hooks: the whpk_ public key that verifies their `v1a` signatures"
+    )
+    destination: Destination | None = Field(
+        default=None, description="sqs/eventbridge hooks: where they deliver (url then repeats the target)"
     )
 
 

@@ -101,6 +101,23 @@ class EventType(BaseModel):
     )
 
 
+class DestinationType(StrEnum):
+    HTTPS = "https"
+    SQS = "sqs"
+    EVENTBRIDGE = "eventbridge"
+
+
+class Destination(BaseModel):
+    """Where a non-HTTPS hook delivers: an SQS queue (`target` is its URL) or an EventBridge bus (`target` is
+    its ARN) in the customer's account, reached by assuming `role_arn` with `external_id`."""
+
+    type: DestinationType
+    target: str
+    region: str
+    role_arn: str
+    external_id: str
+
+
 class HookSecret(BaseModel):
     """A signing secret, KMS-encrypted. `expires_at` is set on a rotated-out secret in its grace period."""
 
@@ -133,6 +150,9 @@ class Hook(BaseModel):
     # Left out of the stored document when default, so a plain hook's item (and its write units) is unchanged.
     signature_scheme: SignatureScheme = Field(
         default=SignatureScheme.HMAC_SHA256, exclude_if=lambda value: value is SignatureScheme.HMAC_SHA256
+    )
+    destination: Destination | None = Field(
+        default=None, exclude_if=lambda value: value is None, description="None: HTTPS POST to `url`"
     )
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:

@@ -44,3 +44,38 @@ class PlainSecretBox:
 class AllowAllUrls:
     def check(self, url: str) -> None:
         return None
+
+
+@dataclass
+class RecordingAwsClient:
+    """An SQS, EventBridge or STS client that records each call and answers from `answers` (an exception
+    instance is raised instead)."""
+
+    answers: dict[str, object] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    def _call(self, operation: str, kwargs: dict[str, object]) -> object:
+        self.calls.append((operation, kwargs))
+        answer = self.answers.get(operation, {})
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def send_message(self, **kwargs: object) -> object:
+        return self._call("SendMessage", kwargs)
+
+    def put_events(self, **kwargs: object) -> object:
+        return self._call("PutEvents", kwargs)
+
+    def assume_role(self, **kwargs: object) -> object:
+        return self._call("AssumeRole", kwargs)
+
+
+@dataclass
+class FixedRoles:
+    """Stands in for AssumedRoles: every destination gets the same recording client."""
+
+    client_for_all: RecordingAwsClient
+
+    def client(self, destination: object, service: str, timeout: float) -> RecordingAwsClient:
+        return self.client_for_all

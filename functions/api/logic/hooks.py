@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from functions.api.logic.destinations import check_destination
 from functions.api.logic.views import execution_detail, hook_view, hook_with_secret
 from functions.api.schemas import (
     CreateHook,
@@ -23,7 +24,7 @@ from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.errors import NotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
-from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
+from functions.common.models import Destination, Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
 from functions.common.signing import SignatureScheme
 from functions.common.ssrf import UrlGuard, UrlRefused
 
@@ -75,6 +76,21 @@ def check_url(url: str, guard: UrlGuard) -> None:
         raise ValidationFailed(str(refused), field="url") from refused
 
 
+def _delivery_url(url: str | None, destination: Destination | None, guard: UrlGuard) -> str:
+    """An HTTPS hook's checked url, or an SQS/EventBridge hook's target (its url repeats it, for display)."""
+    if destination is not None:
+        if url is not None and url != destination.target:
+            raise ValidationFailed(
+                f"url is not used by {destination.type} hooks (their target is in destination): leave it out",
+                field="url",
+            )
+        return destination.target
+    if url is None:
+        raise ValidationFailed("url is required (unless destination is an sqs queue or eventbridge bus)", field="url")
+    check_url(url, guard)
+    return url
+
+
 def get_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> Hook:
     hook = subscriptions.get_hook(tenant_id, hook_id)
     if hook is None:
@@ -91,7 +107,8 @@ def create_hook(
     max_hooks: int,
     now: datetime,
 ) -> HookWithSecret:
-    check_url(body.url, guard)
+    destination = check_destination(body.destination)
+    url = _delivery_url(body.url, destination, guard)
     _check_hook_quota(tenant_id, max_hooks, subscriptions)
     _check_status(body.status)
     matched = _check_on(body.on, subscriptions)
@@ -102,7 +119,8 @@ def create_hook(
         id=hook_id,
         tenant_id=tenant_id,
         name=body.name,
-        url=body.url,
+        url=url,
+        destination=destination,
         on=body.on,
         status=body.status,
         description=body.description,
@@ -135,7 +153,10 @@ def update_hook(
     """PUT and PATCH both apply a partial body. Setting status back to active re-enables a disabled
     hook and clears its failure record."""
     changes = body.model_dump(exclude_unset=True)
-    if body.url is not None:
+    changes_destination = "destination" in changes
+    changes.pop("destination", None)
+    new_destination = check_destination(body.destination)
+    if body.url is not None and not changes_destination:
         check_url(body.url, guard)
     _check_status(body.status)
     if body.on is not None:
@@ -146,11 +167,24 @@ def update_hook(
 
     def apply(hook: Hook) -> Hook:
         update = {**changes, "updated_at": now}
+        if changes_destination:
+            # Going (or staying) HTTPS without a url in the body keeps the hook's own HTTPS url, if it has one.
+            url = body.url if body.url is not None or new_destination else _https_url(hook)
+            update.update(destination=new_destination, url=_delivery_url(url, new_destination, guard))
+        elif body.url is not None and hook.destination is not None:
+            raise ValidationFailed(
+                f"url is not used by {hook.destination.type} hooks: change destination instead", field="url"
+            )
         if body.status is HookStatus.ACTIVE:
             update.update(disabled_reason=None, failing_since=None)
         return hook.model_copy(update=update)
 
     return hook_view(subscriptions.update_hook(tenant_id, hook_id, apply))
+
+
+def _https_url(hook: Hook) -> str | None:
+    """The url an update keeps when it sets destination without one: an HTTPS hook's own, else none."""
+    return hook.url if hook.destination is None else None
 
 
 def delete_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> None:
