@@ -24,6 +24,20 @@ ACKNOWLEDGED: tuple[tuple[str, str, str], ...] = (
         "The custom-resource provider runs on the Node.js runtime infra/runtimes.py pins (constants.CDK_NODE_RUNTIME).",
     ),
     (
+        "Pipeline/Deliver",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/hookwire-*]",
+        "Destinations in customers' accounts: the role's account is the customer's, unknown at deploy time. "
+        "Scoped to roles named hookwire-* (the API refuses other names), and each role's trust policy must name "
+        "this account and the hook's external id, so no role is assumable unless its owner allowed it.",
+    ),
+    (
+        "Api",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/hookwire-*]",
+        "Destinations in customers' accounts: the role's account is the customer's, unknown at deploy time. "
+        "Scoped to roles named hookwire-* (the API refuses other names), and each role's trust policy must name "
+        "this account and the hook's external id, so no role is assumable unless its owner allowed it.",
+    ),
+    (
         "Api/HttpApi",
         "AwsSolutions-APIG4",
         "Authorization is done in the api function: every route but GET /health requires a bearer token "

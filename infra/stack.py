@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aspects, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Aspects, Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from functions.api.logic.destinations import ROLE_NAME_PREFIX
 from functions.common.contract import Env
 from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
@@ -45,6 +46,11 @@ DEAD_LETTERS_SUBSCRIPTIONS = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
 DEAD_LETTERS_EXECUTIONS = ("dynamodb:BatchWriteItem",)
 SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
 READ_SECRET = ("secretsmanager:GetSecretValue",)
+# SQS/EventBridge destinations: deliver (and the api, for test deliveries) assume the customer's role. Any
+# account (customers bring their own), only roles named hookwire-* (the API refuses other names at save time),
+# and the role's trust policy must name Hookwire's account and the hook's external id (docs/delivery-controls.md).
+ASSUME_DESTINATION_ROLE = ("sts:AssumeRole",)
+DESTINATION_ROLES = f"arn:{Aws.PARTITION}:iam::*:role/{ROLE_NAME_PREFIX}*"
 
 
 def _grant(function: lambda_.IFunction, actions: tuple[str, ...], *resources: str) -> None:
@@ -107,6 +113,7 @@ class HookwireStack(Stack):
         _grant(api.handler, API_SUBSCRIPTIONS, subscriptions)
         _grant(api.handler, API_EXECUTIONS, executions)
         _grant(api.handler, SEND, events_queue, deliveries_queue)
+        _grant(api.handler, ASSUME_DESTINATION_ROLE, DESTINATION_ROLES)
 
         _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.fanout, SEND, deliveries_queue)
@@ -114,6 +121,7 @@ class HookwireStack(Stack):
         _grant(pipeline.deliver, DELIVER_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
         _grant(pipeline.deliver, SEND, deliveries_queue)
+        _grant(pipeline.deliver, ASSUME_DESTINATION_ROLE, DESTINATION_ROLES)
 
         # The event sources grant receive and delete on the DLQs; no KMS, no sends.
         _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
