@@ -77,8 +77,26 @@ def show(args: argparse.Namespace, value: Any, columns: tuple[str, ...] | None =
 
 
 # --- hooks ----------------------------------------------------------------------------------------
+def destination_argument(args: argparse.Namespace) -> dict[str, Any] | None:
+    """--queue / --event-bus with --role-arn and --external-id as the API's `destination` (it checks them)."""
+    if args.queue is None and args.event_bus is None:
+        if args.role_arn or args.external_id:
+            raise UsageError("--role-arn and --external-id go with --queue or --event-bus")
+        return None
+    target = (
+        {"type": "sqs", "queue_url": args.queue}
+        if args.queue
+        else {"type": "eventbridge", "event_bus_arn": args.event_bus}
+    )
+    return {**target, "role_arn": args.role_arn, "external_id": args.external_id}
+
+
 def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
-    body: dict[str, Any] = {"name": args.name, "url": args.url, "on": args.on}
+    body: dict[str, Any] = {"name": args.name, "on": args.on}
+    if args.url:
+        body["url"] = args.url
+    if destination := destination_argument(args):
+        body["destination"] = destination
     if args.paused:
         body["status"] = "paused"
     if args.format:
@@ -132,11 +150,15 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
             "payload_format": args.format,
             "description": args.description,
             "headers": headers_argument(args.header),
+            "destination": destination_argument(args),
         }.items()
         if value is not None
     }
     if not body:
-        raise UsageError("nothing to update: give at least one of --name --url --on --format --description --header")
+        raise UsageError(
+            "nothing to update: give at least one of --name --url --on --format --description --header --queue "
+            "--event-bus"
+        )
     _patch(client, args, body)
 
 

@@ -27,17 +27,27 @@ def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.Argu
     return parser
 
 
+def _destination_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("destination in your AWS account (instead of --url)")
+    target = group.add_mutually_exclusive_group()
+    target.add_argument("--queue", metavar="URL_OR_ARN", help="deliver into this SQS queue")
+    target.add_argument("--event-bus", metavar="ARN", help="put deliveries on this EventBridge bus")
+    group.add_argument("--role-arn", help="the role (named hookwire-*) Hookwire assumes to send there")
+    group.add_argument("--external-id", help="the external id that role's trust policy requires")
+
+
 def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     hooks = sub.add_parser(name, aliases=aliases, help="manage webhooks").add_subparsers(dest="action", required=True)
     register = _command(hooks.add_parser("register", help="register a hook (prints its secret once)"), c.hooks_register)
     register.add_argument("--name", required=True)
-    register.add_argument("--url", required=True)
+    register.add_argument("--url", help="where deliveries are POSTed (not with --queue or --event-bus)")
     register.add_argument("--on", required=True, action="append", help="event type or glob; repeatable")
     register.add_argument("--header", action="append", metavar="NAME=VALUE", help="custom header; repeatable")
     register.add_argument("--paused", action="store_true")
     register.add_argument("--format", choices=("envelope", "data"))
     register.add_argument("--description")
     register.add_argument("--signature-scheme", choices=SCHEMES, help="default hmac-sha256; ed25519 signs v1a")
+    _destination_options(register)
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -53,6 +63,7 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     update.add_argument("--header", action="append", metavar="NAME=VALUE", help="replaces all custom headers")
     update.add_argument("--format", choices=("envelope", "data"))
     update.add_argument("--description")
+    _destination_options(update)
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")

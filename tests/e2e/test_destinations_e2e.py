@@ -13,6 +13,7 @@ import pytest
 from functions.common import signing
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -48,14 +49,20 @@ def _receive(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def test_an_sqs_hook_delivers_the_signed_envelope_into_the_customers_queue(
-    runtime: LocalRuntime, tenant_client: HookwireClient
+    runtime: LocalRuntime, tenant_client: HookwireClient, capsys: pytest.CaptureFixture[str], monkeypatch, tmp_path
 ) -> None:
-    # Given a queue in the customer's account and a hook delivering there through the customer's role
+    monkeypatch.setenv("HOOKWIRE_CONFIG", str(tmp_path / "config.json"))
+    # Given a queue in the customer's account and a hook registered with the CLI to deliver there
     sqs = _customer("sqs")
     queue_url = sqs.create_queue(QueueName="hookwire-orders")["QueueUrl"]
     queue_arn = f"arn:aws:sqs:{REGION}:{CUSTOMER_ACCOUNT}:hookwire-orders"
-    destination = {"type": "sqs", "queue_url": queue_arn, "role_arn": ROLE_ARN, "external_id": "acme-7f3a"}
-    hook = tenant_client.call("POST", "/hooks", {"name": "queue", "on": ["deal.*"], "destination": destination})
+    code, out, err = run_cli(
+        capsys, runtime.url, tenant_client.token or "", "--json", "hooks", "register", "--name", "queue",
+        "--on", "deal.*", "--queue", queue_arn, "--role-arn", ROLE_ARN, "--external-id", "acme-7f3a",
+    )  # fmt: skip
+    assert code == 0, err
+    hook = json.loads(out)
+    assert hook["destination"]["type"] == "sqs" and hook["destination"]["role_arn"] == ROLE_ARN
     # When an event is published
     event = tenant_client.call("POST", "/events", {"type": "deal.created", "data": {"id": "dl_1"}})
     [message] = _wait_for(lambda: _receive(sqs, queue_url))

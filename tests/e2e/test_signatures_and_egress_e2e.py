@@ -5,22 +5,13 @@ import json
 
 import pytest
 
-from hookwire.cli.main import main
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
 from hookwire.receiver import Receiver
 from hookwire.verify import verify_delivery
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
-
-
-def _cli(capsys: pytest.CaptureFixture[str], runtime: LocalRuntime, token: str, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(["--api-url", runtime.url, "--token", token, *argv])
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_an_ed25519_hook_is_delivered_v1a_and_verified_with_its_public_key(
@@ -30,8 +21,8 @@ def test_an_ed25519_hook_is_delivered_v1a_and_verified_with_its_public_key(
     token = tenant_client.token or ""
     with Receiver() as receiver:
         # Given a hook registered with `hookwire hooks register --signature-scheme ed25519`
-        code, out, err = _cli(
-            capsys, runtime, token, "--json", "hooks", "register", "--name", "v1a", "--url", receiver.url,
+        code, out, err = run_cli(
+            capsys, runtime.url, token, "--json", "hooks", "register", "--name", "v1a", "--url", receiver.url,
             "--on", "deal.*", "--signature-scheme", "ed25519",
         )  # fmt: skip
         assert code == 0, err
@@ -45,11 +36,11 @@ def test_an_ed25519_hook_is_delivered_v1a_and_verified_with_its_public_key(
         assert delivery.headers["webhook-signature"].startswith("v1a,")
         assert verify_delivery(public_key, delivery.headers, delivery.body).valid
         # And `hookwire hooks get` shows the scheme and the public key again
-        code, out, _ = _cli(capsys, runtime, token, "hooks", "get", hook["id"])
+        code, out, _ = run_cli(capsys, runtime.url, token, "hooks", "get", hook["id"])
         assert code == 0 and public_key in out and "ed25519" in out
 
         # When the key is rotated with grace and another event published
-        code, out, err = _cli(capsys, runtime, token, "--json", "hooks", "rotate", hook["id"], "--grace", "1h")
+        code, out, err = run_cli(capsys, runtime.url, token, "--json", "hooks", "rotate", hook["id"], "--grace", "1h")
         assert code == 0, err
         rotated = json.loads(out)
         tenant_client.call("POST", "/events", {"type": "deal.created", "data": {"id": "dl_2"}})
@@ -67,7 +58,7 @@ def test_hookwire_egress_ips_says_when_a_deployment_has_no_static_addresses(
     monkeypatch.setenv("HOOKWIRE_CONFIG", str(tmp_path / "config.json"))
     # Given the local runtime (deployed without static_egress_ips)
     # When a tenant asks for the addresses
-    code, out, err = _cli(capsys, runtime, tenant_client.token or "", "egress-ips")
+    code, out, err = run_cli(capsys, runtime.url, tenant_client.token or "", "egress-ips")
     answer = tenant_client.call("GET", "/egress-ips")
     # Then the CLI says there are none to allow-list, and the API answers not static
     assert code == 0 and out == "" and "no static egress IPs" in err
