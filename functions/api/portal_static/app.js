@@ -512,6 +512,42 @@ function eventTypePicker(types, selected) {
   return fieldset;
 }
 
+// "Deliver to": HTTPS (the URL field), or an SQS queue / EventBridge bus in the customer's AWS account.
+function destinationFields(current) {
+  const kind = h(
+    "select",
+    { name: "destination" },
+    h("option", { value: "https" }, "HTTPS endpoint (the URL below)"),
+    h("option", { value: "sqs" }, "Amazon SQS queue in your AWS account"),
+    h("option", { value: "eventbridge" }, "Amazon EventBridge bus in your AWS account"),
+  );
+  const target = h("input", { type: "text", name: "destination_target", autocomplete: "off" });
+  const role = h("input", { type: "text", name: "role_arn", placeholder: "arn:aws:iam::123456789012:role/hookwire-delivery", autocomplete: "off" });
+  const externalId = h("input", { type: "text", name: "external_id", autocomplete: "off" });
+  const targetField = field("SQS queue", target, "(its address or ARN)");
+  const aws = h("div", { class: "stack" }, targetField, field("Role ARN", role, "(named hookwire-…)"), field("External ID", externalId, "(your role's trust policy requires it)"));
+  const sync = () => {
+    aws.hidden = kind.value === "https";
+    targetField.querySelector("label").firstChild.textContent = kind.value === "sqs" ? "SQS queue" : "Event bus ARN";
+  };
+  if (current) {
+    kind.value = current.type;
+    target.value = current.target;
+    role.value = current.role_arn;
+    externalId.value = current.external_id;
+  }
+  kind.addEventListener("change", sync);
+  sync();
+  const wrapper = h("div", { class: "stack" }, field("Deliver to", kind), aws);
+  wrapper.kind = kind;
+  wrapper.collect = () => {
+    if (kind.value === "https") return null;
+    const where = kind.value === "sqs" ? { queue_url: target.value.trim() } : { event_bus_arn: target.value.trim() };
+    return { type: kind.value, ...where, role_arn: role.value.trim(), external_id: externalId.value.trim() };
+  };
+  return wrapper;
+}
+
 async function hookFormView(hookId) {
   if (session.read_only) return hooksView();
   show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), loading());
@@ -551,15 +587,23 @@ async function hookFormView(hookId) {
         h("option", { value: "ed25519" }, "Ed25519 (a public key; the private key never leaves us)"),
       );
   const headers = headerRows(hook ? hook.headers : {});
+  const destination = destinationFields(hook ? hook.destination : null);
+  const urlField = field("URL", url, "(where deliveries are POSTed)");
+  const showUrl = () => {
+    urlField.hidden = destination.kind.value !== "https";
+  };
+  destination.kind.addEventListener("change", showUrl);
+  showUrl();
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
-  const fields = { name, url, description, on: picker, payload_format: format, signature_scheme: scheme, headers };
+  const fields = { name, url, description, on: picker, payload_format: format, signature_scheme: scheme, headers, destination: destination.kind };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
     field("Name", name),
-    field("URL", url, "(where deliveries are POSTed)"),
+    destination,
+    urlField,
     egress && egress.static
       ? h("p", { class: "hint", "data-testid": "egress-ips" }, `Deliveries come from these IP addresses; allow them through your firewall: ${egress.ips.join(", ")}`)
       : null,
@@ -583,7 +627,14 @@ async function hookFormView(hookId) {
       headers: headers.collect(),
     };
     if (scheme && scheme.value !== "hmac-sha256") body.signature_scheme = scheme.value;
-    const missing = !body.name ? name : !body.url ? url : null;
+    const target = destination.collect();
+    if (target) {
+      delete body.url;
+      body.destination = target;
+    } else if (hook && hook.destination) {
+      body.destination = { type: "https" };
+    }
+    const missing = !body.name ? name : !target && !body.url ? url : null;
     if (missing || !body.on.length) {
       const message = missing ? `${missing === name ? "Name" : "URL"} is required.` : "Choose at least one event type or pattern.";
       fill(status, errorBox(new Error(message)));
@@ -677,6 +728,12 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, h("div", { class: "chips" }, hook.on.map((t) => h("span", { class: "chip" }, t)))),
     h("dt", {}, "Payload format"),
     h("dd", {}, hook.payload_format),
+    hook.destination
+      ? [
+          h("dt", {}, "Delivers to"),
+          h("dd", {}, `${hook.destination.type === "sqs" ? "SQS queue" : "EventBridge bus"} ${hook.destination.target}, as ${hook.destination.role_arn} (external ID ${hook.destination.external_id})`),
+        ]
+      : null,
     h("dt", {}, "Signature"),
     h("dd", {}, hook.signature_scheme === "ed25519" ? "Ed25519 (v1a)" : "HMAC-SHA256 (v1)"),
     hook.public_key
