@@ -49,6 +49,8 @@ class StaticEgress(Construct):
             ],
             restrict_default_security_group=False,  # nothing uses it; restricting it would add a custom resource
         )
+        # Free, and keeps deliver's DynamoDB traffic (hook and execution reads and writes) off the NAT's per-GB charge.
+        self.vpc.add_gateway_endpoint("DynamoDb", service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
         if len(self.vpc.private_subnets) != az_count:
             raise ValueError(
                 f"egress_az_count={az_count} but this stack knows {len(self.vpc.private_subnets)} availability "

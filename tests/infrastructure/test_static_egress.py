@@ -9,7 +9,14 @@ from aws_cdk.assertions import Template
 from infra.scan import CHECKOV, scan
 from tests.infrastructure.conftest import synth
 
-EGRESS_KINDS = ("AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup")
+EGRESS_KINDS = (
+    "AWS::EC2::VPC",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EIP",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SecurityGroup",
+)
 
 
 def _function(template: Template, prefix: str) -> dict:
@@ -65,6 +72,8 @@ def test_with_static_egress_deliver_runs_in_private_subnets_behind_one_nat_and_i
     ]
     eips = sorted(name for name, r in resources.items() if r["Type"] == "AWS::EC2::EIP")
     assert sorted(nat_allocations) == eips
+    # And DynamoDB traffic skips the NAT (a free gateway endpoint)
+    egress_template.has_resource_properties("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway"})
     # And only deliver is in the VPC (the other functions keep talking to AWS APIs directly)
     in_vpc = [
         name for name, f in resources.items() if f["Type"] == "AWS::Lambda::Function" and "VpcConfig" in f["Properties"]
