@@ -108,28 +108,24 @@ function copyButton(text, label = "Copy") {
   return button;
 }
 
-function publicKeyPanel(publicKey, title) {
-  return h(
-    "div",
-    { class: "success", role: "status" },
-    h("h2", {}, title),
-    h("p", {}, "Receivers verify this webhook's signatures (v1a, Ed25519) with this public key. It is not a secret: the webhook's page shows it again."),
-    h("div", { class: "secret" }, h("code", { "data-testid": "public-key" }, publicKey), copyButton(publicKey, "Copy public key")),
-  );
-}
-
 // What a create or rotate answer shows: an HMAC secret once, or an Ed25519 hook's public key.
 function keyPanel(hook, secretTitle, publicKeyTitle) {
-  return hook.public_key ? publicKeyPanel(hook.public_key, publicKeyTitle) : secretPanel(hook.secret, secretTitle);
+  return hook.public_key
+    ? shownValuePanel(publicKeyTitle, "Receivers verify this webhook's signatures (v1a, Ed25519) with this public key. It is not a secret: the webhook's page shows it again.", hook.public_key, "public-key", "Copy public key")
+    : secretPanel(hook.secret, secretTitle);
 }
 
 function secretPanel(secret, title) {
+  return shownValuePanel(title, "This is the only time the signing secret is shown. Store it where your receiver can read it.", secret, "secret", "Copy secret");
+}
+
+function shownValuePanel(title, note, value, testId, copyLabel) {
   return h(
     "div",
     { class: "success", role: "status" },
     h("h2", {}, title),
-    h("p", {}, "This is the only time the signing secret is shown. Store it where your receiver can read it."),
-    h("div", { class: "secret" }, h("code", { "data-testid": "secret" }, secret), copyButton(secret, "Copy secret")),
+    h("p", {}, note),
+    h("div", { class: "secret" }, h("code", { "data-testid": testId }, value), copyButton(value, copyLabel)),
   );
 }
 
