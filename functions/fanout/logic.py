@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.events import EventsRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.tenants import TenantsRepository
 from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
 from functions.common.ingest import Submission, ingest
 from functions.common.models import DeliveryMessage, Event, EventMessage
@@ -15,7 +18,10 @@ from functions.common.observability import logger
 
 @dataclass
 class FanoutDeps:
-    subscriptions: SubscriptionsRepository
+    tenants: TenantsRepository
+    event_types: EventTypesRepository
+    events: EventsRepository
+    hooks: HooksRepository
     deliveries: QueueClient
     event_retention_days: int
 
@@ -25,14 +31,14 @@ class Routes:
     """The routing index for one SQS batch: one lookup per (tenant, event type) per batch, reading only the
     hooks that listen to that type (and the tenant's glob hooks), never all of a tenant's hooks."""
 
-    subscriptions: SubscriptionsRepository
+    hooks: HooksRepository
     cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def of(self, tenant_id: str, event_type: str) -> list[str]:
         """Ids of the active hooks whose `on` matches. Paused and disabled hooks have no routes."""
         key = (tenant_id, event_type)
         if key not in self.cache:
-            self.cache[key] = self.subscriptions.route(tenant_id, event_type)
+            self.cache[key] = self.hooks.route(tenant_id, event_type)
         return self.cache[key]
 
 
@@ -40,13 +46,13 @@ def _store_producer_event(message: EventMessage, raw_data: str | None, deps: Fan
     """A producer sent the publish body straight to the queue: it goes through the same ingest path as
     `POST /events`. Returns the event id (an id seen before keeps its stored event: idempotency).
     An event the rules refuse raises EventRejected, naming the field."""
-    if deps.subscriptions.get_tenant(message.tenant_id) is None:
+    if deps.tenants.get_tenant(message.tenant_id) is None:
         raise EventRejected(f"unknown tenant {message.tenant_id}", field="tenant_id")
     submission = Submission(
         tenant_id=message.tenant_id, type=message.type, data=message.data, raw_data=raw_data, id=message.id
     )
     try:
-        ingested = ingest(submission, deps.subscriptions, deps.event_retention_days, now)
+        ingested = ingest(submission, deps.event_types, deps.events, deps.event_retention_days, now)
     except (ValidationFailed, PayloadTooLarge) as refused:
         raise EventRejected(f"event rejected: {refused.message}", field=refused.field) from refused
     return ingested.event.id
@@ -59,7 +65,7 @@ def resolve_event(
     if message.replay:
         if not message.id:
             raise PermanentMessageError("a replay message needs an id", field="id")
-        return deps.subscriptions.get_event(message.tenant_id, message.id, now)
+        return deps.events.get_event(message.tenant_id, message.id, now)
     if message.data is not None:
         event_id = _store_producer_event(message, raw_data, deps, now)
     elif message.id:
@@ -67,7 +73,7 @@ def resolve_event(
     else:
         raise PermanentMessageError("an events-queue message needs either data or an id", field="id")
     # The claim reads the event in the same call, so fan-out costs no separate GetItem.
-    event = deps.subscriptions.claim_fanout(message.tenant_id, event_id, message_id or f"local-{event_id}", now)
+    event = deps.events.claim_fanout(message.tenant_id, event_id, message_id or f"local-{event_id}", now)
     if event is None:
         logger.info("event gone or claimed by another message; nothing to fan out", extra={"event_id": event_id})
         return None
@@ -103,7 +109,7 @@ def fan_out(
     ]
     deps.deliveries.send_many(deliveries)
     hook_ids = sorted({*(event.fanout_hooks or []), *targets})
-    deps.subscriptions.mark_fanned_out(event, hook_ids, now)
+    deps.events.mark_fanned_out(event, hook_ids, now)
     logger.info(
         "event fanned out",
         extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},

@@ -82,7 +82,7 @@ def test_a_bad_destination_is_refused_naming_the_field(fields: dict[str, Any], f
 
 def _create(store: FakeHookStore, **fields: Any) -> hooks.HookWithSecret:
     body = CreateHook.model_validate({"name": "n", "on": ["order.created"], **fields})
-    return hooks.create_hook("ten_1", body, store, AllowAllUrls(), PlainSecretBox(), 0, NOW)  # type: ignore[arg-type]
+    return hooks.create_hook("ten_1", body, store, store, store, AllowAllUrls(), PlainSecretBox(), 0, NOW)  # type: ignore[arg-type]
 
 
 def test_a_queue_hook_needs_no_url_and_shows_its_target_as_url() -> None:
@@ -102,7 +102,7 @@ def test_a_queue_hook_needs_no_url_and_shows_its_target_as_url() -> None:
 
 def _update(store: FakeHookStore, hook_id: str, **fields: Any) -> hooks.HookView:
     body = UpdateHook.model_validate(fields)
-    return hooks.update_hook("ten_1", hook_id, body, store, AllowAllUrls(), NOW)  # type: ignore[arg-type]
+    return hooks.update_hook("ten_1", hook_id, body, store, store, AllowAllUrls(), NOW)  # type: ignore[arg-type]
 
 
 def test_an_update_moves_a_hook_between_https_and_a_queue() -> None:

@@ -12,9 +12,10 @@ from datetime import datetime
 from functions.common.dal.secret_box import encryption_context
 from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, DeliveryKey, record_attempt
 from functions.common.delivery.ports import (
-    DeliveryStore,
     DestinationSenders,
+    EventStore,
     ExecutionLog,
+    HookStore,
     HttpSender,
     QueuePublisher,
     SecretOpener,
@@ -30,7 +31,8 @@ from functions.common.retry import RetrySchedule
 class DeliverDeps:
     """Built once per container by `functions.common.delivery.factory.delivery_deps`; tests pass fakes."""
 
-    subscriptions: DeliveryStore
+    hooks: HookStore
+    events: EventStore
     executions: ExecutionLog
     deliveries: QueuePublisher
     http: HttpSender
