@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from functions.api.logic.destinations import ROLE_NAME_PREFIX
+from functions.common import contract
 from functions.common.contract import Env
 from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
@@ -50,7 +50,7 @@ READ_SECRET = ("secretsmanager:GetSecretValue",)
 # account (customers bring their own), only roles named hookwire-* (the API refuses other names at save time),
 # and the role's trust policy must name Hookwire's account and the hook's external id (docs/delivery-controls.md).
 ASSUME_DESTINATION_ROLE = ("sts:AssumeRole",)
-DESTINATION_ROLES = f"arn:{Aws.PARTITION}:iam::*:role/{ROLE_NAME_PREFIX}*"
+DESTINATION_ROLES = f"arn:{Aws.PARTITION}:iam::*:role/{contract.DESTINATION_ROLE_PREFIX}*"
 
 
 def _grant(function: lambda_.IFunction, actions: tuple[str, ...], *resources: str) -> None:

@@ -12,6 +12,8 @@ VERSION = "0.1.0"
 SERVICE_NAME = "hookwire"
 METRICS_NAMESPACE = "Hookwire"
 USER_AGENT = f"Hookwire/{VERSION}"
+# SQS/EventBridge destinations: the only customer roles deliver may assume (its IAM policy and the API agree).
+DESTINATION_ROLE_PREFIX = "hookwire-"
 
 
 class Env:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from functions.api.schemas import DestinationSpec
+from functions.common import contract
 from functions.common.errors import ValidationFailed
 from functions.common.models import Destination, DestinationType
 
@@ -17,7 +18,7 @@ QUEUE_URL = re.compile(rf"^https://sqs\.{REGION}\.amazonaws\.com(?:\.cn)?/{ACCOU
 QUEUE_ARN = re.compile(rf"^{PARTITION}:sqs:{REGION}:{ACCOUNT}:{QUEUE_NAME}$")
 EVENT_BUS_ARN = re.compile(rf"^{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/[A-Za-z0-9._\-/]{{1,256}}$")
 # The deliver function may assume only roles named hookwire-* (its IAM policy says so): refused here, at save time.
-ROLE_NAME_PREFIX = "hookwire-"
+ROLE_NAME_PREFIX = contract.DESTINATION_ROLE_PREFIX
 ROLE_ARN = re.compile(rf"^{PARTITION}:iam::{ACCOUNT}:role/(?:[\w+=,.@-]+/)*{ROLE_NAME_PREFIX}[\w+=,.@-]{{1,55}}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")  # STS's own rule for ExternalId
 
