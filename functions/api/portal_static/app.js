@@ -521,7 +521,7 @@ function destinationFields(current) {
   const role = h("input", { type: "text", name: "role_arn", placeholder: "arn:aws:iam::123456789012:role/hookwire-delivery", autocomplete: "off" });
   const externalId = h("input", { type: "text", name: "external_id", autocomplete: "off" });
   const targetField = field("SQS queue", target, "(its address or ARN)");
-  const aws = h("div", { class: "stack" }, targetField, field("Role ARN", role, "(named hookwire-…)"), field("External ID", externalId, "(your role's trust policy requires it)"));
+  const aws = h("div", { class: "stack" }, targetField, field("Role ARN", role, "(hookwire-… roles only)"), field("External ID", externalId, "(your role's trust policy requires it)"));
   const sync = () => {
     aws.hidden = kind.value === "https";
     targetField.querySelector("label").firstChild.textContent = kind.value === "sqs" ? "SQS queue" : "Event bus ARN";
