@@ -25,7 +25,7 @@ def verify_delivery(
 ) -> Verification:
     lowered = {name.lower(): value for name, value in headers.items()}
     if not secret:
-        return Verification(False, "not checked: no secret given (--secret whsec_...)")
+        return Verification(False, "not checked: no secret given (--secret whsec_... or whpk_...)")
     missing = [h for h in ("webhook-id", "webhook-timestamp", "webhook-signature") if not lowered.get(h)]
     if missing:
         return Verification(False, f"missing header(s): {', '.join(missing)}")
@@ -36,7 +36,7 @@ def verify_delivery(
     try:
         matches = signing.verify(secret, lowered["webhook-id"], timestamp, body, lowered["webhook-signature"])
     except ValueError:
-        return Verification(False, "the secret is not a valid whsec_ secret")
+        return Verification(False, "the secret is not a valid whsec_ secret or whpk_ public key")
     age = (time.time() if now is None else now) - timestamp
     if abs(age) > tolerance:
         return Verification(False, f"stale timestamp: {int(age)} s old (tolerance {tolerance} s); a replay?")

@@ -22,7 +22,8 @@ _NOT_ASYNC = (
 _NO_VPC = (
     "Outside a VPC on purpose: deliver must reach customers' public HTTPS endpoints (in a VPC that needs NAT "
     "gateways, about $33/month each plus $0.045/GB), and every function talks only to AWS APIs over TLS with IAM. "
-    "Outbound requests are confined by the SSRF guard (functions/common/ssrf.py) instead."
+    "Outbound requests are confined by the SSRF guard (functions/common/ssrf.py) instead. The opt-in "
+    "static_egress_ips deployment puts deliver in a VPC (then this skip is absent from it)."
 )
 _ENV_HAS_NO_SECRET = (
     "The environment holds no secret: table names, queue URLs, the KMS key and secret ARNs, tuning values. The "
@@ -63,7 +64,9 @@ def _unreserved_reason(resource: CfnResource) -> str:
 
 def _skips(resource: CfnResource) -> list[tuple[str, str]]:
     if isinstance(resource, lambda_.CfnFunction):
-        skips = [("CKV_AWS_116", _NOT_ASYNC), ("CKV_AWS_117", _NO_VPC), ("CKV_AWS_173", _ENV_HAS_NO_SECRET)]
+        skips = [("CKV_AWS_116", _NOT_ASYNC), ("CKV_AWS_173", _ENV_HAS_NO_SECRET)]
+        if resource.vpc_config is None:
+            skips.append(("CKV_AWS_117", _NO_VPC))
         if resource.reserved_concurrent_executions is None:
             skips.append(("CKV_AWS_115", _unreserved_reason(resource)))
         return skips

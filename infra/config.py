@@ -41,6 +41,9 @@ class DeployConfig(PortalSettings):
     max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0)
     domain_name: str | None = None
     certificate_arn: str | None = None
+    # Deliveries from fixed addresses: deliver in a VPC behind one NAT gateway + Elastic IP per AZ (docs/deploy.md).
+    static_egress_ips: bool = False
+    egress_az_count: int = Field(default=2, ge=1, le=6)
 
     @model_validator(mode="after")
     def _domain_needs_certificate(self) -> DeployConfig:

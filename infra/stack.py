@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aspects, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Aspects, Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from functions.common import contract
 from functions.common.contract import Env
 from infra.checkov import explain_checkov_skips
 from infra.config import DeployConfig
 from infra.constructs.api import HookApi
 from infra.constructs.catalog import CatalogSeeder
+from infra.constructs.egress import StaticEgress
 from infra.constructs.monitoring import Monitoring, Watched
 from infra.constructs.pipeline import DeliveryPipeline
 from infra.constructs.storage import Storage
@@ -47,6 +49,11 @@ SEND = ("sqs:SendMessage",)  # SendMessageBatch is authorized as SendMessage
 # deliver keeps a FIFO message for its retry by changing its visibility itself (besides the event source's use).
 HOLD = ("sqs:ChangeMessageVisibility",)
 READ_SECRET = ("secretsmanager:GetSecretValue",)
+# SQS/EventBridge destinations: deliver (and the api, for test deliveries) assume the customer's role. Any
+# account (customers bring their own), only roles named hookwire-* (the API refuses other names at save time),
+# and the role's trust policy must name Hookwire's account and the hook's external id (docs/delivery-controls.md).
+ASSUME_DESTINATION_ROLE = ("sts:AssumeRole",)
+DESTINATION_ROLES = f"arn:{Aws.PARTITION}:iam::*:role/{contract.DESTINATION_ROLE_PREFIX}*"
 
 
 def _grant(function: lambda_.IFunction, actions: tuple[str, ...], *resources: str) -> None:
@@ -80,7 +87,10 @@ class HookwireStack(Stack):
             Env.API_CONCURRENCY: str(config.api_reserved_concurrency),
             Env.MAX_HOOKS_PER_TENANT: str(config.max_hooks_per_tenant),
         }
-        pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment)
+        egress = StaticEgress(self, "Egress", az_count=config.egress_az_count) if config.static_egress_ips else None
+        if egress:
+            environment[Env.EGRESS_IPS] = egress.addresses
+        pipeline = DeliveryPipeline(self, "Pipeline", config=config, environment=environment, egress=egress)
         portal_url = config.portal_url or (f"https://{config.domain_name}/portal" if config.domain_name else "")
         portal_environment = {
             Env.PORTAL_URL: portal_url,
@@ -106,6 +116,7 @@ class HookwireStack(Stack):
         _grant(api.handler, API_SUBSCRIPTIONS, subscriptions)
         _grant(api.handler, API_EXECUTIONS, executions)
         _grant(api.handler, SEND, events_queue, deliveries_queue)
+        _grant(api.handler, ASSUME_DESTINATION_ROLE, DESTINATION_ROLES)
 
         _grant(pipeline.fanout, FANOUT_SUBSCRIPTIONS, subscriptions)
         _grant(pipeline.fanout, FANOUT_EXECUTIONS, executions)
@@ -117,6 +128,7 @@ class HookwireStack(Stack):
         _grant(pipeline.deliver, DELIVER_EXECUTIONS, executions)
         _grant(pipeline.deliver, SEND, deliveries_queue)
         _grant(pipeline.deliver, HOLD, ordered_queue)
+        _grant(pipeline.deliver, ASSUME_DESTINATION_ROLE, DESTINATION_ROLES)
 
         # The event sources grant receive and delete on the DLQs; no KMS, no sends.
         _grant(pipeline.dead_letters, DEAD_LETTERS_SUBSCRIPTIONS, subscriptions)
@@ -158,6 +170,13 @@ class HookwireStack(Stack):
         CfnOutput(self, "EventsQueueUrl", value=pipeline.events.queue.queue_url, description="Producers may send here")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Subscribe to get paged")
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)
+        if egress:
+            CfnOutput(
+                self,
+                "EgressIps",
+                value=egress.addresses,
+                description="Every delivery comes from one of these addresses: customers allow-list them",
+            )
         if api.domain:
             CfnOutput(
                 self,

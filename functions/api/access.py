@@ -71,6 +71,7 @@ ROUTE_ACCESS: dict[str, Access] = {
     "POST /hooks/<hook_id>/recover": tenant_or_admin(MANAGE),
     "POST /hooks/<hook_id>/replay": tenant_or_admin(MANAGE),
     "GET /hooks/<hook_id>/recoveries/<recovery_id>": tenant_or_admin(READ),
+    "GET /egress-ips": tenant_or_admin(READ),
     # the customer portal: its page and assets are public, a link's code is its own credential
     "GET /portal": PUBLIC,
     "GET /portal/assets/<name>": PUBLIC,

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.api.access import access_for
 from functions.api.logic.auth import authenticate, authorize, require_write_access
-from functions.api.routes import admin_tokens, events, hooks, portal, tenants
+from functions.api.routes import admin_tokens, events, hooks, network, portal, tenants
 from functions.api.routes.context import PRINCIPAL_KEY, deps, now
 from functions.api.schemas import ErrorBody, Health
 from functions.common.errors import (
@@ -38,6 +38,7 @@ app.include_router(tenants.router)
 app.include_router(hooks.router)
 app.include_router(events.router)
 app.include_router(portal.router)
+app.include_router(network.router)
 
 
 @app.get("/health", summary="Liveness check; needs no token")

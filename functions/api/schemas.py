@@ -11,6 +11,8 @@ from functions.common import contract, payload_filter, validation
 from functions.common.ingest import ID_PATTERN, TYPE_PATTERN
 from functions.common.matching import ON_ENTRY_PATTERN
 from functions.common.models import (
+    Destination,
+    DestinationType,
     EventType,
     Execution,
     ExecutionStatus,
@@ -22,6 +24,7 @@ from functions.common.models import (
     RecoveryStatus,
     Scope,
 )
+from functions.common.signing import SignatureScheme
 
 MAX_ON_ENTRIES = 100
 MAX_GRACE_SECONDS = 7 * 24 * 3600
@@ -75,6 +78,11 @@ class Health(Schema):
 
 
 # --- tenants and tokens -----------------------------------------------------------------------
+class EgressIps(BaseModel):
+    static: bool = Field(description="whether this deployment delivers from fixed addresses")
+    ips: list[str] = Field(description="every address a delivery can come from (empty unless static)")
+
+
 class CreateTenant(Strict):
     name: Name
     payload_format: PayloadFormat | None = Field(
@@ -233,9 +241,23 @@ class HookFields(Strict):
         return None if value is None else payload_filter.check_filter(value)
 
 
+class DestinationSpec(Strict):
+    """Where a hook delivers when not by HTTPS POST to its url (see docs/delivery-controls.md)."""
+
+    type: DestinationType = Field(description="https (the default: POST to url), sqs or eventbridge")
+    queue_url: str | None = Field(default=None, max_length=1000, description="sqs: the queue's URL or ARN")
+    event_bus_arn: str | None = Field(default=None, max_length=1600, description="eventbridge: the bus's ARN")
+    role_arn: str | None = Field(
+        default=None, max_length=2048, description="sqs/eventbridge: the role (named hookwire-*) Hookwire assumes"
+    )
+    external_id: str | None = Field(
+        default=None, max_length=1224, description="sqs/eventbridge: the external id the role's trust policy requires"
+    )
+
+
 class CreateHook(HookFields):
     name: Name
-    url: Url
+    url: Url | None = Field(default=None, description="where deliveries are POSTed; required unless destination says")
     on: list[str]
     status: HookStatus = HookStatus.ACTIVE
     description: Description | None = None
@@ -254,6 +276,14 @@ class CreateHook(HookFields):
     rate_limit_per_second: RateLimit | None = None
     ordering: Ordering = Field(
         default=Ordering.NONE, description="fifo: events reach the hook in publish order, one at a time"
+    )
+    destination: DestinationSpec | None = Field(
+        default=None, description="an SQS queue or EventBridge bus instead of url (default: HTTPS POST to url)"
+    )
+    signature_scheme: SignatureScheme = Field(
+        default=SignatureScheme.HMAC_SHA256,
+        description="hmac-sha256 (`v1` signatures, a shared whsec_ secret) or ed25519 (`v1a` signatures: the "
+        "private key never leaves Hookwire, receivers verify with the whpk_ public_key)",
     )
 
 
@@ -274,6 +304,9 @@ class UpdateHook(HookFields):
     )
     rate_limit_per_second: RateLimit | None = None
     ordering: Ordering | None = None
+    destination: DestinationSpec | None = Field(
+        default=None, description="replace the destination ({type: https} with a url goes back to HTTPS)"
+    )
 
 
 class HookView(Schema):
@@ -291,14 +324,27 @@ class HookView(Schema):
     ordering: Ordering = Ordering.NONE
     created_at: datetime
     updated_at: datetime
+    signature_scheme: SignatureScheme = SignatureScheme.HMAC_SHA256
+    public_key: str | None = Field(
+        default=None, description="ed25519 hooks: the whpk_ public key that verifies their `v1a` signatures"
+    )
+    destination: Destination | None = Field(
+        default=None, description="sqs/eventbridge hooks: where they deliver (url then repeats the target)"
+    )
 
 
 class HookWithSecret(HookView):
-    secret: str = Field(description="The signing secret. Shown only here: store it now.")
+    secret: str = Field(
+        description="What the receiver verifies with: the whsec_ signing secret (hmac-sha256; shown only here: "
+        "store it now), or the whpk_ public key (ed25519: the private key is never shown)"
+    )
 
 
 class RotateSecret(Strict):
     grace_seconds: int = Field(default=0, ge=0, le=MAX_GRACE_SECONDS)
+    signature_scheme: SignatureScheme | None = Field(
+        default=None, description="the new key's scheme (default: the hook's); during grace both keys sign"
+    )
 
 
 class TestDelivery(Strict):

@@ -16,6 +16,8 @@ USER_AGENT = f"Hookwire/{VERSION}"
 # one counter update per delivery never throttles on the hook's counter item.
 RATE_LIMIT_MIN_PER_SECOND = 1
 RATE_LIMIT_MAX_PER_SECOND = 1000
+# SQS/EventBridge destinations: the only customer roles deliver may assume (its IAM policy and the API agree).
+DESTINATION_ROLE_PREFIX = "hookwire-"
 
 
 class Env:
@@ -47,6 +49,7 @@ class Env:
     TENANT_PUBLISH_RATE = "HOOKWIRE_TENANT_PUBLISH_RATE"
     API_CONCURRENCY = "HOOKWIRE_API_CONCURRENCY"
     MAX_HOOKS_PER_TENANT = "HOOKWIRE_MAX_HOOKS_PER_TENANT"
+    EGRESS_IPS = "HOOKWIRE_EGRESS_IPS"
 
 
 @dataclass(frozen=True)

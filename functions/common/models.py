@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from functions.common import ids
+from functions.common.signing import SignatureScheme
 
 
 class HookStatus(StrEnum):
@@ -105,12 +106,32 @@ class EventType(BaseModel):
     )
 
 
+class DestinationType(StrEnum):
+    HTTPS = "https"
+    SQS = "sqs"
+    EVENTBRIDGE = "eventbridge"
+
+
+class Destination(BaseModel):
+    """Where a non-HTTPS hook delivers: an SQS queue (`target` is its URL) or an EventBridge bus (`target` is
+    its ARN) in the customer's account, reached by assuming `role_arn` with `external_id`."""
+
+    type: DestinationType
+    target: str
+    region: str
+    role_arn: str
+    external_id: str
+
+
 class HookSecret(BaseModel):
     """A signing secret, KMS-encrypted. `expires_at` is set on a rotated-out secret in its grace period."""
 
     ciphertext: str
     created_at: datetime
     expires_at: datetime | None = None
+    public_key: str | None = Field(
+        default=None, exclude_if=lambda value: value is None, description="whpk_ key of an Ed25519 secret"
+    )
 
     def is_live(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
@@ -145,11 +166,25 @@ class Hook(BaseModel):
         default=None, description="at most this many deliveries per clock second (None: no limit)"
     )
     ordering: Ordering = Ordering.NONE
+    # Left out of the stored document when default, so a plain hook's item (and its write units) is unchanged.
+    signature_scheme: SignatureScheme = Field(
+        default=SignatureScheme.HMAC_SHA256, exclude_if=lambda value: value is SignatureScheme.HMAC_SHA256
+    )
+    destination: Destination | None = Field(
+        default=None, exclude_if=lambda value: value is None, description="None: HTTPS POST to `url`"
+    )
 
     def live_secrets(self, now: datetime) -> list[HookSecret]:
         """Newest first, so the current secret's signature leads the header."""
         live = [secret for secret in self.secrets if secret.is_live(now)]
         return sorted(live, key=lambda s: s.created_at, reverse=True)
+
+    @property
+    def public_key(self) -> str | None:
+        """The newest secret's public key (Ed25519 hooks): what receivers verify `v1a` signatures with. The
+        newest secret never has a grace expiry, so it is always live."""
+        newest = max(self.secrets, key=lambda s: s.created_at, default=None)
+        return newest.public_key if newest else None
 
 
 class Event(BaseModel):

@@ -113,6 +113,7 @@ class ApiSettings(DeliverSettings, PortalSettings):
     tenant_publish_rate: float = Field(default=0, ge=0, description="events/s per tenant, fleet-wide; 0 = no limit")
     api_concurrency: int = Field(default=1, ge=0, description="api containers the publish rate is split over")
     max_hooks_per_tenant: int = Field(default=contract.DEFAULT_MAX_HOOKS_PER_TENANT, ge=0, description="0 = none")
+    egress_ips: str = Field(default="", description="static egress addresses, comma-separated; empty: none")
 
 
 class FanoutSettings(StorageSettings):
@@ -147,6 +148,7 @@ def api_settings() -> ApiSettings:
         "tenant_publish_rate": Env.TENANT_PUBLISH_RATE,
         "api_concurrency": Env.API_CONCURRENCY,
         "max_hooks_per_tenant": Env.MAX_HOOKS_PER_TENANT,
+        "egress_ips": Env.EGRESS_IPS,
     }
     return ApiSettings.model_validate(_env(names))
 

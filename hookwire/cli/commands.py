@@ -91,8 +91,26 @@ def show(args: argparse.Namespace, value: Any, columns: tuple[str, ...] | None =
 
 
 # --- hooks ----------------------------------------------------------------------------------------
+def destination_argument(args: argparse.Namespace) -> dict[str, Any] | None:
+    """--queue / --event-bus with --role-arn and --external-id as the API's `destination` (it checks them)."""
+    if args.queue is None and args.event_bus is None:
+        if args.role_arn or args.external_id:
+            raise UsageError("--role-arn and --external-id go with --queue or --event-bus")
+        return None
+    target = (
+        {"type": "sqs", "queue_url": args.queue}
+        if args.queue
+        else {"type": "eventbridge", "event_bus_arn": args.event_bus}
+    )
+    return {**target, "role_arn": args.role_arn, "external_id": args.external_id}
+
+
 def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
-    body: dict[str, Any] = {"name": args.name, "url": args.url, "on": args.on}
+    body: dict[str, Any] = {"name": args.name, "on": args.on}
+    if args.url:
+        body["url"] = args.url
+    if destination := destination_argument(args):
+        body["destination"] = destination
     if args.paused:
         body["status"] = "paused"
     if args.format:
@@ -107,10 +125,20 @@ def hooks_register(client: HookwireClient, args: argparse.Namespace) -> None:
         body["rate_limit_per_second"] = rate_limit_argument(args.rate_limit)
     if args.ordering:
         body["ordering"] = args.ordering
+    if args.signature_scheme:
+        body["signature_scheme"] = args.signature_scheme
     hook = client.call("POST", "/hooks", body)
     show(args, hook)
-    if not args.json:
-        output.warn("save the secret now: it is shown only once (rotate it if it is lost)")
+    _warn_about_secret(args, hook, "save the secret now: it is shown only once (rotate it if it is lost)")
+
+
+def _warn_about_secret(args: argparse.Namespace, hook: dict[str, Any], hmac_warning: str) -> None:
+    if args.json:
+        return
+    if hook.get("public_key"):
+        output.warn("receivers verify v1a signatures with public_key (hookwire hooks get shows it again)")
+    else:
+        output.warn(hmac_warning)
 
 
 def hooks_list(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -143,6 +171,7 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
             "ordering": args.ordering,
             "description": args.description,
             "headers": headers_argument(args.header),
+            "destination": destination_argument(args),
         }.items()
         if value is not None
     }
@@ -153,7 +182,7 @@ def hooks_update(client: HookwireClient, args: argparse.Namespace) -> None:
     if not body:
         raise UsageError(
             "nothing to update: give at least one of --name --url --on --format --description --header --filter "
-            "--no-filter --rate-limit --ordering"
+            "--no-filter --rate-limit --ordering --queue --event-bus"
         )
     _patch(client, args, body)
 
@@ -178,10 +207,12 @@ def hooks_delete(client: HookwireClient, args: argparse.Namespace) -> None:
 
 
 def hooks_rotate(client: HookwireClient, args: argparse.Namespace) -> None:
-    hook = client.call("POST", f"/hooks/{args.hook_id}/rotate", {"grace_seconds": grace_seconds(args.grace)})
+    body: dict[str, Any] = {"grace_seconds": grace_seconds(args.grace)}
+    if args.signature_scheme:
+        body["signature_scheme"] = args.signature_scheme
+    hook = client.call("POST", f"/hooks/{args.hook_id}/rotate", body)
     show(args, hook)
-    if not args.json:
-        output.warn("save the new secret now: it is shown only once")
+    _warn_about_secret(args, hook, "save the new secret now: it is shown only once")
 
 
 def hooks_test(client: HookwireClient, args: argparse.Namespace) -> None:
@@ -418,6 +449,16 @@ def admin_tokens_list(client: HookwireClient, args: argparse.Namespace) -> None:
 def admin_tokens_revoke(client: HookwireClient, args: argparse.Namespace) -> None:
     client.call("DELETE", f"/admin/tokens/{args.token_id}")
     show(args, {"revoked": args.token_id})
+
+
+def egress_ips(client: HookwireClient, args: argparse.Namespace) -> None:
+    answer = client.call("GET", "/egress-ips")
+    if args.json:
+        output.emit_json(answer)
+    elif answer["static"]:
+        sys.stdout.write("\n".join(answer["ips"]) + "\n")
+    else:
+        output.warn("no static egress IPs: deliveries come from AWS Lambda's shared addresses (docs/deploy.md)")
 
 
 def login(client: HookwireClient, args: argparse.Namespace) -> None:

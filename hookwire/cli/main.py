@@ -9,6 +9,7 @@ from importlib import metadata
 from typing import Any, NoReturn
 
 from functions.common.models import Scope
+from functions.common.signing import SignatureScheme
 from hookwire.cli import commands as c
 from hookwire.cli import output
 from hookwire.cli.config import resolve
@@ -20,6 +21,7 @@ Command = Callable[[Any, argparse.Namespace], None]
 OFFLINE = {"verify", "local"}  # commands that never call the API
 FILTER_HELP = 'payload filter (JSON, or @file), e.g. \'{"data.status": {"$in": ["shipped"]}}\''
 ORDERINGS = ("none", "fifo")
+SCHEMES = tuple(scheme.value for scheme in SignatureScheme)
 
 
 def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.ArgumentParser:
@@ -27,11 +29,20 @@ def _command(parser: argparse.ArgumentParser, handler: Command) -> argparse.Argu
     return parser
 
 
+def _destination_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("destination in your AWS account (instead of --url)")
+    target = group.add_mutually_exclusive_group()
+    target.add_argument("--queue", metavar="URL_OR_ARN", help="deliver into this SQS queue")
+    target.add_argument("--event-bus", metavar="ARN", help="put deliveries on this EventBridge bus")
+    group.add_argument("--role-arn", help="the role (named hookwire-*) Hookwire assumes to send there")
+    group.add_argument("--external-id", help="the external id that role's trust policy requires")
+
+
 def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     hooks = sub.add_parser(name, aliases=aliases, help="manage webhooks").add_subparsers(dest="action", required=True)
     register = _command(hooks.add_parser("register", help="register a hook (prints its secret once)"), c.hooks_register)
     register.add_argument("--name", required=True)
-    register.add_argument("--url", required=True)
+    register.add_argument("--url", help="where deliveries are POSTed (not with --queue or --event-bus)")
     register.add_argument("--on", required=True, action="append", help="event type or glob; repeatable")
     register.add_argument("--header", action="append", metavar="NAME=VALUE", help="custom header; repeatable")
     register.add_argument("--paused", action="store_true")
@@ -40,6 +51,8 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     register.add_argument("--filter", help=FILTER_HELP)
     register.add_argument("--rate-limit", metavar="PER_SECOND", help="at most this many deliveries per second")
     register.add_argument("--ordering", choices=ORDERINGS, help="fifo: in publish order, one at a time")
+    register.add_argument("--signature-scheme", choices=SCHEMES, help="default hmac-sha256; ed25519 signs v1a")
+    _destination_options(register)
     _command(hooks.add_parser("list", help="list hooks"), c.hooks_list)
     for action, handler, text in (
         ("get", c.hooks_get, "show a hook"),
@@ -60,12 +73,14 @@ def _hooks(sub: Any, name: str, aliases: list[str]) -> None:
     hook_filter.add_argument("--no-filter", action="store_true", help="remove the payload filter")
     update.add_argument("--rate-limit", metavar="PER_SECOND|off", help="deliveries per second, or off")
     update.add_argument("--ordering", choices=ORDERINGS)
+    _destination_options(update)
     delete = _command(hooks.add_parser("delete", help="delete a hook (asks unless --yes)"), c.hooks_delete)
     delete.add_argument("hook_id")
     delete.add_argument("--yes", "-y", action="store_true")
     rotate = _command(hooks.add_parser("rotate", help="rotate the signing secret"), c.hooks_rotate)
     rotate.add_argument("hook_id")
     rotate.add_argument("--grace", default="0s", help="how long the old secret keeps signing, e.g. 24h")
+    rotate.add_argument("--signature-scheme", choices=SCHEMES, help="switch the hook's scheme (default: keep it)")
     test = _command(hooks.add_parser("test", help="send a signed test delivery now"), c.hooks_test)
     test.add_argument("hook_id")
     test.add_argument("--type")
@@ -187,17 +202,18 @@ def _local_tools(sub: Any) -> None:
     )
     listen_parser = _command(sub.add_parser("listen", help="a local receiver that explains deliveries"), listen)
     listen_parser.add_argument("--port", type=int, default=9000)
-    listen_parser.add_argument("--secret", help="whsec_... to verify signatures")
+    listen_parser.add_argument("--secret", help="whsec_... or whpk_... to verify signatures")
     listen_parser.add_argument("--status", type=int, default=200, help="status to answer (exercise retries)")
     listen_parser.add_argument("--forward-to", help="forward each delivery to this URL and answer with its status")
     listen_parser.add_argument("--register", action="store_true", help="create a hook pointing here; deleted on exit")
     listen_parser.add_argument("--on", action="append", help="with --register: event types or globs")
     verify_parser = _command(sub.add_parser("verify", help="verify a captured delivery (body on stdin)"), verify)
-    verify_parser.add_argument("--secret", required=True)
+    verify_parser.add_argument("--secret", required=True, help="the whsec_ secret, or the whpk_ public key")
     verify_parser.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="repeatable")
     verify_parser.add_argument("--tolerance", type=int, default=300, help="seconds a timestamp may be off")
     verify_parser.add_argument("--now", type=float, help=argparse.SUPPRESS)
     _command(sub.add_parser("local", help="run the local runtime (what `make run` runs)"), _local)
+    _command(sub.add_parser("egress-ips", help="the IP addresses deliveries come from, to allow-list"), c.egress_ips)
 
 
 def _local(_client: Any, _args: argparse.Namespace) -> None:

@@ -12,6 +12,7 @@ from constructs import Construct
 from functions.common import contract
 from infra import constants
 from infra.config import DeployConfig
+from infra.constructs.egress import StaticEgress
 from infra.constructs.lambda_code import lambda_code
 
 RETENTION = {
@@ -47,6 +48,7 @@ class HookwireFunction(Construct):
         config: DeployConfig,
         description: str,
         reserved_concurrency: int | None = None,
+        egress: StaticEgress | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         retention = RETENTION.get(config.log_retention_days)
@@ -77,6 +79,9 @@ class HookwireFunction(Construct):
             role=self.role,
             description=description,
             reserved_concurrent_executions=reserved_concurrency or None,
+            vpc=egress.vpc if egress else None,
+            vpc_subnets=egress.subnets if egress else None,
+            security_groups=[egress.security_group] if egress else None,
             environment={
                 "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,

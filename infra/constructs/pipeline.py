@@ -11,6 +11,7 @@ from constructs import Construct
 from functions.common import contract
 from infra import constants
 from infra.config import DeployConfig
+from infra.constructs.egress import StaticEgress
 from infra.constructs.function import HookwireFunction
 from infra.constructs.queues import QueueWithDlq
 
@@ -28,7 +29,13 @@ def _event_source(queue: sqs.IQueue, spec: contract.ConsumerSpec) -> sources.Sqs
 
 class DeliveryPipeline(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeployConfig, environment: dict[str, str]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        environment: dict[str, str],
+        egress: StaticEgress | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.events = QueueWithDlq(self, "Events", contract.EVENTS_CONSUMER)
@@ -51,6 +58,7 @@ class DeliveryPipeline(Construct):
             self.deliveries,
             config,
             "Hookwire delivery",
+            egress,
         )
         ordered = self.ordered_deliveries
         self.deliver.add_event_source(_event_source(ordered.queue, ordered.spec))
@@ -69,7 +77,14 @@ class DeliveryPipeline(Construct):
             self.dead_letters.add_event_source(_event_source(queue.dlq, contract.DEAD_LETTERS_CONSUMER))
 
     def _consumer(
-        self, name: str, handler: str, memory_mb: int, queue: QueueWithDlq, config: DeployConfig, description: str
+        self,
+        name: str,
+        handler: str,
+        memory_mb: int,
+        queue: QueueWithDlq,
+        config: DeployConfig,
+        description: str,
+        egress: StaticEgress | None = None,
     ) -> lambda_.Function:
         function = HookwireFunction(
             self,
@@ -80,6 +95,7 @@ class DeliveryPipeline(Construct):
             environment=self.environment,
             config=config,
             description=description,
+            egress=egress,
         ).function
         function.add_event_source(_event_source(queue.queue, queue.spec))
         return function

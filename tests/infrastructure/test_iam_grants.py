@@ -19,12 +19,13 @@ from aws_cdk import App, Stack
 
 from functions.common import recovery as recovery_worker
 from functions.common.dal.clients import aws
+from functions.common.delivery.factory import shared_destination_senders
 from hookwire.local import lambda_emulation
 from hookwire.local.provision import Provisioned
 from hookwire.receiver import Receiver, always
 from infra import constants
 from infra.config import DeployConfig
-from infra.stack import HookwireStack
+from infra.stack import DESTINATION_ROLES, HookwireStack
 from tests.conftest import ADMIN_TOKEN, InProcessApi, Pipeline, create_hook, publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +163,7 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
     call("GET", "/portal", "/portal", None)
     call("GET", "/portal/assets/{name}", "/portal/assets/app.js", None)
     call("GET", "/portal/branding", "/portal/branding", None)
+    call("GET", "/egress-ips", "/egress-ips", token)
     call("DELETE", "/tenants/{tenant_id}/portal-sessions", f"/tenants/{tenant_id}/portal-sessions", ADMIN_TOKEN)
     call("PUT", "/event-types/{type_name}", "/event-types/iam.probe", ADMIN_TOKEN, {"description": "probe"})
     call("GET", "/event-types", "/event-types", token)
@@ -173,6 +175,13 @@ def _exercise_every_route_and_pipeline_path(api: InProcessApi, pipeline: Pipelin
         create_hook(api, token, failing.url)
         create_hook(api, token, failing.url, ordering="fifo")  # its retry holds its FIFO message
         create_hook(api, token, gone.url)
+        # an SQS destination: api (its test delivery) and deliver assume the customer's role
+        queue = "arn:aws:sqs:us-east-1:111122223333:customer-queue"
+        role = "arn:aws:iam::111122223333:role/hookwire-delivery"
+        destination = {"type": "sqs", "queue_url": queue, "role_arn": role, "external_id": "iam-probe"}
+        queue_hook = api.post("/hooks", token, {"name": "queue", "on": "*", "destination": destination}).body
+        api.post(f"/hooks/{queue_hook['id']}/test", token, {})
+        shared_destination_senders.cache_clear()  # deliver runs in its own containers: its own credentials cache
         hook_path = f"/hooks/{hook['id']}"
         call("GET", "/hooks", "/hooks", token)
         call("GET", "/hooks/{hook_id}", hook_path, token)
@@ -277,6 +286,7 @@ def _resource_labels(stack: HookwireStack) -> dict[str, str]:
         key(stack.pipeline.ordered_deliveries.queue.queue_arn): "ordered deliveries queue",
         key(stack.secrets_key.key_arn): "kms",
         key(stack.api.admin_secret.secret_arn): "secretsmanager",
+        key(DESTINATION_ROLES): "sts",
     }
 
 

@@ -11,7 +11,7 @@ def test_every_route_is_documented_with_its_errors() -> None:
     import json
 
     document = json.loads(render())
-    assert len(document["paths"]) == 28
+    assert len(document["paths"]) == 29
     assert document["paths"]["/portal/sessions/exchange"]["post"]["security"] == []
     assert "201" in document["paths"]["/portal/sessions"]["post"]["responses"]
     create = document["paths"]["/hooks"]["post"]

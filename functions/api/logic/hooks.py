@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from functions.api.logic.destinations import check_destination
 from functions.api.logic.views import execution_detail, hook_view, hook_with_secret
 from functions.api.schemas import (
     CreateHook,
@@ -25,7 +26,8 @@ from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.delivery.ports import HookStore
 from functions.common.errors import HookNotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
-from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
+from functions.common.models import Destination, Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
+from functions.common.signing import SignatureScheme
 from functions.common.ssrf import UrlGuard, UrlRefused
 
 if TYPE_CHECKING:
@@ -81,6 +83,21 @@ def check_url(url: str, guard: UrlGuard) -> None:
         raise ValidationFailed(str(refused), field="url") from refused
 
 
+def _delivery_url(url: str | None, destination: Destination | None, guard: UrlGuard) -> str:
+    """An HTTPS hook's checked url, or an SQS/EventBridge hook's target (its url repeats it, for display)."""
+    if destination is not None:
+        if url is not None and url != destination.target:
+            raise ValidationFailed(
+                f"url is not used by {destination.type} hooks (their target is in destination): leave it out",
+                field="url",
+            )
+        return destination.target
+    if url is None:
+        raise ValidationFailed("url is required (unless destination is an sqs queue or eventbridge bus)", field="url")
+    check_url(url, guard)
+    return url
+
+
 def get_hook(tenant_id: str, hook_id: str, hooks: HookStore) -> Hook:
     hook = hooks.get_hook(tenant_id, hook_id)
     if hook is None:
@@ -89,18 +106,20 @@ def get_hook(tenant_id: str, hook_id: str, hooks: HookStore) -> Hook:
 
 
 def create_hook(tenant_id: str, body: CreateHook, deps: ApiDeps, now: datetime) -> HookWithSecret:
-    check_url(body.url, deps.guard)
+    destination = check_destination(body.destination)
+    url = _delivery_url(body.url, destination, deps.guard)
     _check_hook_quota(tenant_id, deps.settings.max_hooks_per_tenant, deps.hooks)
     _check_status(body.status)
     matched = _check_on(body.on, deps.event_types)
     payload_format = body.payload_format or default_payload_format(deps.tenants.get_tenant(tenant_id), matched)
     hook_id = ids.new_id("hook")
-    secret = signing.generate_secret()
+    secret = signing.generate_secret(body.signature_scheme)
     hook = Hook(
         id=hook_id,
         tenant_id=tenant_id,
         name=body.name,
-        url=body.url,
+        url=url,
+        destination=destination,
         on=body.on,
         status=body.status,
         description=body.description,
@@ -109,6 +128,7 @@ def create_hook(tenant_id: str, body: CreateHook, deps: ApiDeps, now: datetime) 
         filter=body.filter,
         rate_limit_per_second=body.rate_limit_per_second,
         ordering=body.ordering,
+        signature_scheme=body.signature_scheme,
         created_at=now,
         updated_at=now,
         secrets=[_sealed(secret, deps.secret_box, tenant_id, hook_id, now)],
@@ -134,7 +154,10 @@ def update_hook(
     """PUT and PATCH both apply a partial body. Setting status back to active re-enables a disabled
     hook and clears its failure record."""
     changes = body.model_dump(exclude_unset=True)
-    if body.url is not None:
+    changes_destination = "destination" in changes
+    changes.pop("destination", None)
+    new_destination = check_destination(body.destination)
+    if body.url is not None and not changes_destination:
         check_url(body.url, guard)
     _check_status(body.status)
     if body.on is not None:
@@ -145,11 +168,24 @@ def update_hook(
 
     def apply(hook: Hook) -> Hook:
         update = {**changes, "updated_at": now}
+        if changes_destination:
+            # Going (or staying) HTTPS without a url in the body keeps the hook's own HTTPS url, if it has one.
+            url = body.url if body.url is not None or new_destination else _https_url(hook)
+            update.update(destination=new_destination, url=_delivery_url(url, new_destination, guard))
+        elif body.url is not None and hook.destination is not None:
+            raise ValidationFailed(
+                f"url is not used by {hook.destination.type} hooks: change destination instead", field="url"
+            )
         if body.status is HookStatus.ACTIVE:
             update.update(disabled_reason=None, failing_since=None)
         return hook.model_copy(update=update)
 
     return hook_view(hooks.update_hook(tenant_id, hook_id, apply))
+
+
+def _https_url(hook: Hook) -> str | None:
+    """The url an update keeps when it sets destination without one: an HTTPS hook's own, else none."""
+    return hook.url if hook.destination is None else None
 
 
 def delete_hook(tenant_id: str, hook_id: str, hooks: HooksRepository) -> None:
@@ -158,7 +194,10 @@ def delete_hook(tenant_id: str, hook_id: str, hooks: HooksRepository) -> None:
 
 
 def _sealed(secret: str, box: SecretBox, tenant_id: str, hook_id: str, now: datetime) -> HookSecret:
-    return HookSecret(ciphertext=box.seal(secret, encryption_context(tenant_id, hook_id)), created_at=now)
+    """The secret encrypted; an Ed25519 private key keeps its public key beside it, in the clear."""
+    public_key = signing.public_key(secret) if secret.startswith(signing.SIGNING_KEY_PREFIX) else None
+    ciphertext = box.seal(secret, encryption_context(tenant_id, hook_id))
+    return HookSecret(ciphertext=ciphertext, created_at=now, public_key=public_key)
 
 
 def rotate_secret(
@@ -170,20 +209,27 @@ def rotate_secret(
     now: datetime,
 ) -> HookWithSecret:
     """A new secret signs from now on. With grace, old secrets keep signing until they expire (at most
-    five old secrets live at once); without, the old secret dies at once."""
-    secret = signing.generate_secret()
-    sealed = _sealed(secret, box, tenant_id, hook_id, now)
+    five old secrets live at once); without, the old secret dies at once. `signature_scheme` switches the
+    hook's scheme (with grace, receivers see both `v1` and `v1a` signatures until the old key expires)."""
+    # The key is made inside the update, where the hook's scheme is known, so a rotation reads the hook once.
+    made: dict[SignatureScheme, tuple[str, HookSecret]] = {}
 
     def apply(hook: Hook) -> Hook:
+        scheme = body.signature_scheme or hook.signature_scheme
+        if scheme not in made:
+            secret = signing.generate_secret(scheme)
+            made[scheme] = (secret, _sealed(secret, box, tenant_id, hook_id, now))
+        sealed = made[scheme][1]
         old: list[HookSecret] = []
         if body.grace_seconds > 0:
             grace_end = now + timedelta(seconds=body.grace_seconds)
             live = [s for s in hook.secrets if s.is_live(now)]
             old = [s.model_copy(update={"expires_at": min(s.expires_at or grace_end, grace_end)}) for s in live]
             old = sorted(old, key=lambda s: s.created_at, reverse=True)[:MAX_OLD_SECRETS]
-        return hook.model_copy(update={"secrets": [sealed, *old], "updated_at": now})
+        return hook.model_copy(update={"secrets": [sealed, *old], "signature_scheme": scheme, "updated_at": now})
 
-    return hook_with_secret(hooks.update_hook(tenant_id, hook_id, apply), secret)
+    updated = hooks.update_hook(tenant_id, hook_id, apply)
+    return hook_with_secret(updated, made[updated.signature_scheme][0])
 
 
 def _test_data(event_type: str, hook: Hook, event_types: EventTypesRepository) -> dict[str, Any]:

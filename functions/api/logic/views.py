@@ -8,16 +8,20 @@ from functions.api.schemas import (
     HookView,
     HookWithSecret,
 )
+from functions.common import signing
 from functions.common.delivery import request_body
 from functions.common.models import Event, Execution, Hook
 
 
 def hook_view(hook: Hook) -> HookView:
-    return HookView.model_validate(hook.model_dump(exclude={"secrets", "tenant_id", "failing_since"}))
+    view = HookView.model_validate(hook.model_dump(exclude={"secrets", "tenant_id", "failing_since"}))
+    return view.model_copy(update={"signature_scheme": hook.signature_scheme, "public_key": hook.public_key})
 
 
 def hook_with_secret(hook: Hook, secret: str) -> HookWithSecret:
-    return HookWithSecret(**hook_view(hook).model_dump(), secret=secret)
+    """`secret` is the new plaintext key; an Ed25519 private key is never shown: its public key is."""
+    shown = signing.public_key(secret) if secret.startswith(signing.SIGNING_KEY_PREFIX) else secret
+    return HookWithSecret(**hook_view(hook).model_dump(), secret=shown)
 
 
 def execution_detail(execution: Execution, event: Event | None) -> ExecutionDetail:

@@ -108,13 +108,24 @@ function copyButton(text, label = "Copy") {
   return button;
 }
 
+// What a create or rotate answer shows: an HMAC secret once, or an Ed25519 hook's public key.
+function keyPanel(hook, secretTitle, publicKeyTitle) {
+  return hook.public_key
+    ? shownValuePanel(publicKeyTitle, "Receivers verify this webhook's signatures (v1a, Ed25519) with this public key. It is not a secret: the webhook's page shows it again.", hook.public_key, "public-key", "Copy public key")
+    : secretPanel(hook.secret, secretTitle);
+}
+
 function secretPanel(secret, title) {
+  return shownValuePanel(title, "This is the only time the signing secret is shown. Store it where your receiver can read it.", secret, "secret", "Copy secret");
+}
+
+function shownValuePanel(title, note, value, testId, copyLabel) {
   return h(
     "div",
     { class: "success", role: "status" },
     h("h2", {}, title),
-    h("p", {}, "This is the only time the signing secret is shown. Store it where your receiver can read it."),
-    h("div", { class: "secret" }, h("code", { "data-testid": "secret" }, secret), copyButton(secret, "Copy secret")),
+    h("p", {}, note),
+    h("div", { class: "secret" }, h("code", { "data-testid": testId }, value), copyButton(value, copyLabel)),
   );
 }
 
@@ -503,15 +514,54 @@ function choice(name, value, labels) {
   return select;
 }
 
+// "Deliver to": HTTPS (the URL field), or an SQS queue / EventBridge bus in the customer's AWS account.
+function destinationFields(current) {
+  const kind = h(
+    "select",
+    { name: "destination" },
+    h("option", { value: "https" }, "HTTPS endpoint (the URL below)"),
+    h("option", { value: "sqs" }, "Amazon SQS queue in your AWS account"),
+    h("option", { value: "eventbridge" }, "Amazon EventBridge bus in your AWS account"),
+  );
+  const target = h("input", { type: "text", name: "destination_target", autocomplete: "off" });
+  const role = h("input", { type: "text", name: "role_arn", placeholder: "arn:aws:iam::123456789012:role/hookwire-delivery", autocomplete: "off" });
+  const externalId = h("input", { type: "text", name: "external_id", autocomplete: "off" });
+  const targetField = field("SQS queue", target, "(its address or ARN)");
+  const aws = h("div", { class: "stack" }, targetField, field("Role ARN", role, "(hookwire-… roles only)"), field("External ID", externalId, "(your role's trust policy requires it)"));
+  const sync = () => {
+    aws.hidden = kind.value === "https";
+    targetField.querySelector("label").firstChild.textContent = kind.value === "sqs" ? "SQS queue" : "Event bus ARN";
+  };
+  if (current) {
+    kind.value = current.type;
+    target.value = current.target;
+    role.value = current.role_arn;
+    externalId.value = current.external_id;
+  }
+  kind.addEventListener("change", sync);
+  sync();
+  const wrapper = h("div", { class: "stack" }, field("Deliver to", kind), aws);
+  wrapper.kind = kind;
+  wrapper.collect = () => {
+    if (kind.value === "https") return null;
+    const where = kind.value === "sqs" ? { queue_url: target.value.trim() } : { event_bus_arn: target.value.trim() };
+    return { type: kind.value, ...where, role_arn: role.value.trim(), external_id: externalId.value.trim() };
+  };
+  return wrapper;
+}
+
 async function hookFormView(hookId) {
   if (session.read_only) return hooksView();
   show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), loading());
   let hook = null;
   let types;
+  let egress = null;
   try {
-    [hook, types] = await Promise.all([
+    [hook, types, egress] = await Promise.all([
       hookId ? api("GET", `/hooks/${encodeURIComponent(hookId)}`) : null,
       eventTypes(),
+      // Only the add page hints at the addresses; a deployment without the route just shows no hint.
+      hookId ? null : api("GET", "/egress-ips").catch(() => null),
     ]);
   } catch (error) {
     show(h("h1", {}, hookId ? "Edit webhook" : "Add webhook"), errorBox(error, () => hookFormView(hookId)));
@@ -539,29 +589,50 @@ async function hookFormView(hookId) {
     none: "Any order (fastest)",
     fifo: "In publish order, one at a time (FIFO)",
   });
+  // The scheme is chosen when the webhook is added; rotating the key can switch it later.
+  const scheme = hook
+    ? null
+    : h(
+        "select",
+        { name: "signature_scheme" },
+        h("option", { value: "hmac-sha256" }, "HMAC-SHA256 (a shared secret)"),
+        h("option", { value: "ed25519" }, "Ed25519 (a public key; the private key never leaves us)"),
+      );
   const headers = headerRows(hook ? hook.headers : {});
   const payloadFilter = h(
     "textarea",
     { name: "filter", rows: 3, spellcheck: "false", placeholder: '{"data.status": {"$in": ["shipped", "delivered"]}}' },
     hook && hook.filter ? JSON.stringify(hook.filter, null, 2) : "",
   );
+  const destination = destinationFields(hook ? hook.destination : null);
+  const urlField = field("URL", url, "(where deliveries are POSTed)");
+  const showUrl = () => {
+    urlField.hidden = destination.kind.value !== "https";
+  };
+  destination.kind.addEventListener("change", showUrl);
+  showUrl();
   const status = h("div", { "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "primary" }, "Save");
   const cancelHref = hook ? `#/hooks/${encodeURIComponent(hook.id)}` : "#/hooks";
   const fields = {
-    name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, ordering, headers,
-    filter: payloadFilter,
+    name, url, description, on: picker, payload_format: format, rate_limit_per_second: rateLimit, ordering,
+    signature_scheme: scheme, headers, filter: payloadFilter, destination: destination.kind,
   };
   const form = h(
     "form",
     { class: "stack panel", novalidate: true },
     field("Name", name),
-    field("URL", url, "(where deliveries are POSTed)"),
+    destination,
+    urlField,
+    egress && egress.static
+      ? h("p", { class: "hint", "data-testid": "egress-ips" }, `Deliveries come from these IP addresses; allow them through your firewall: ${egress.ips.join(", ")}`)
+      : null,
     field("Description", description, "(optional)"),
     picker,
     field("Payload format", format),
     field("Rate limit", rateLimit, "(deliveries per second; empty: no limit)"),
     field("Delivery order", ordering),
+    scheme ? field("Signature", scheme) : null,
     headers,
     field("Payload filter", payloadFilter, "(optional JSON: only events it matches are delivered)"),
     status,
@@ -589,7 +660,15 @@ async function hookFormView(hookId) {
       payloadFilter.focus();
       return;
     }
-    const missing = !body.name ? name : !body.url ? url : null;
+    if (scheme && scheme.value !== "hmac-sha256") body.signature_scheme = scheme.value;
+    const target = destination.collect();
+    if (target) {
+      delete body.url;
+      body.destination = target;
+    } else if (hook && hook.destination) {
+      body.destination = { type: "https" };
+    }
+    const missing = !body.name ? name : !target && !body.url ? url : null;
     if (missing || !body.on.length) {
       const message = missing ? `${missing === name ? "Name" : "URL"} is required.` : "Choose at least one event type or pattern.";
       fill(status, errorBox(new Error(message)));
@@ -608,7 +687,7 @@ async function hookFormView(hookId) {
       const created = await api("POST", "/hooks", body);
       show(
         h("h1", {}, "Webhook added"),
-        secretPanel(created.secret, `Signing secret for ${created.name}`),
+        keyPanel(created, `Signing secret for ${created.name}`, `Public key for ${created.name}`),
         h("p", {}, h("a", { class: "button primary", href: `#/hooks/${encodeURIComponent(created.id)}` }, "Done")),
       );
     } catch (error) {
@@ -686,6 +765,20 @@ async function hookView(hookId, filters = {}) {
     h("dd", {}, hook.payload_format),
     hook.rate_limit_per_second ? [h("dt", {}, "Rate limit"), h("dd", {}, `${hook.rate_limit_per_second} per second`)] : null,
     hook.ordering === "fifo" ? [h("dt", {}, "Delivery order"), h("dd", {}, "In publish order, one at a time (FIFO)")] : null,
+    hook.destination
+      ? [
+          h("dt", {}, "Delivers to"),
+          h("dd", {}, `${hook.destination.type === "sqs" ? "SQS queue" : "EventBridge bus"} ${hook.destination.target}, as ${hook.destination.role_arn} (external ID ${hook.destination.external_id})`),
+        ]
+      : null,
+    h("dt", {}, "Signature"),
+    h("dd", {}, hook.signature_scheme === "ed25519" ? "Ed25519 (v1a)" : "HMAC-SHA256 (v1)"),
+    hook.public_key
+      ? [
+          h("dt", {}, "Public key"),
+          h("dd", {}, h("div", { class: "secret" }, h("code", { "data-testid": "hook-public-key" }, hook.public_key), copyButton(hook.public_key, "Copy public key"))),
+        ]
+      : null,
     hook.description ? [h("dt", {}, "Description"), h("dd", {}, hook.description)] : null,
     Object.keys(hook.headers).length ? [h("dt", {}, "Custom headers"), h("dd", {}, h("pre", {}, headersText(hook.headers)))] : null,
     hook.filter ? [h("dt", {}, "Payload filter"), h("dd", {}, h("pre", {}, JSON.stringify(hook.filter, null, 2)))] : null,
@@ -793,7 +886,7 @@ function rotateDialog(hook, notice) {
     "Rotate",
     async () => {
       const rotated = await api("POST", `/hooks/${encodeURIComponent(hook.id)}/rotate`, { grace_seconds: Number(grace.value) });
-      fill(notice, secretPanel(rotated.secret, "New signing secret"));
+      fill(notice, keyPanel(rotated, "New signing secret", "New public key"));
     },
   );
 }

@@ -12,6 +12,7 @@ from datetime import datetime
 from functions.common.dal.secret_box import encryption_context
 from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, DeliveryKey, record_attempt
 from functions.common.delivery.ports import (
+    DestinationSenders,
     EventStore,
     ExecutionLog,
     HeldQueue,
@@ -47,11 +48,21 @@ class DeliverDeps:
     executor: Executor  # one per container, never one per batch
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    destinations: DestinationSenders | None = None  # SQS/EventBridge hooks; built by the factory
 
 
 def live_secrets(hook: Hook, box: SecretOpener, now: datetime) -> list[str]:
     context = encryption_context(hook.tenant_id, hook.id)
     return [box.open(secret.ciphertext, context) for secret in hook.live_secrets(now)]
+
+
+def sender_for(hook: Hook, event: Event, deps: DeliverDeps) -> HttpSender:
+    """The one place a hook's destination picks its sender: HTTPS (no destination) is the shared HTTP client."""
+    if hook.destination is None:
+        return deps.http
+    if deps.destinations is None:
+        raise RuntimeError(f"no sender for {hook.destination.type} destinations in this process")
+    return deps.destinations.sender(hook, event.type)
 
 
 def internal_failure(stage: str, exc: BaseException, **ids: str) -> HttpResult:
@@ -68,7 +79,8 @@ def attempt(hook: Hook, event: Event, context: AttemptContext, deps: DeliverDeps
     request: OutgoingRequest | None = None
     try:
         request = build_request(hook, event, now, live_secrets(hook, deps.secret_box, now))
-        result = deps.http.post(request.url, request.headers, request.body, deps.timeout_seconds)
+        sender = sender_for(hook, event, deps)
+        result = sender.post(request.url, request.headers, request.body, deps.timeout_seconds)
     except Exception as exc:  # noqa: BLE001 - the per-delivery guard: nothing one hook does escapes its attempt
         ids = {"tenant_id": hook.tenant_id, "hook_id": hook.id, "event_id": event.id}
         result = internal_failure("sending", exc, **ids)

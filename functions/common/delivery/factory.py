@@ -9,6 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
+from functions.common.dal.destinations import CrossAccountSenders
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.rate_limits import RateLimitRepository
 from functions.common.dal.repositories import Repositories
@@ -37,6 +38,13 @@ def shared_secret_box(kms_key_id: str) -> SecretBox:
     return SecretBox(kms_key_id)
 
 
+@lru_cache(maxsize=1)
+def shared_destination_senders() -> CrossAccountSenders:
+    """One per container, so assumed-role credentials and their clients survive between invocations. Builds
+    nothing until an SQS or EventBridge hook is delivered."""
+    return CrossAccountSenders()
+
+
 @lru_cache(maxsize=4)
 def shared_executor(workers: int) -> ThreadPoolExecutor:
     """Threads start on first use and stay for the container's life (idle between invocations)."""
@@ -59,6 +67,7 @@ def delivery_deps(settings: DeliverSettings, repositories: Repositories) -> Deli
         disable_after_seconds=settings.disable_after_seconds,
         concurrency=concurrency,
         executor=shared_executor(concurrency),
+        destinations=shared_destination_senders(),
     )
 
 
@@ -67,3 +76,4 @@ def reset_shared_clients() -> None:
     shared_url_guard.cache_clear()
     shared_http_client.cache_clear()
     shared_secret_box.cache_clear()
+    shared_destination_senders.cache_clear()

@@ -64,5 +64,12 @@ class HttpSender(Protocol):
     def post(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpResult: ...
 
 
+class DestinationSenders(Protocol):
+    """Senders for hooks whose destination is an SQS queue or EventBridge bus: each implements HttpSender,
+    so an attempt sends, times and records them exactly as it does an HTTPS POST."""
+
+    def sender(self, hook: Hook, event_type: str) -> HttpSender: ...
+
+
 class SecretOpener(Protocol):
     def open(self, ciphertext: str, context: dict[str, str]) -> str: ...
