@@ -60,16 +60,20 @@ def _emit_metrics(report: BatchReport) -> None:
 
 
 def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: float | None = None) -> dict[str, Any]:
-    """Deliver the whole batch concurrently within `budget_seconds`, then let BatchProcessor report the
-    records SQS must deliver again: unparseable ones, and those whose outcome could not be recorded."""
+    """Deliver the whole batch concurrently within `budget_seconds` (a group message is one delivery per
+    hook), then let BatchProcessor report the records SQS must deliver again: unparseable ones, and those
+    with an outcome that could neither be recorded nor re-sent as its own message."""
     records = event.get("Records", [])
     failures: dict[str, Exception] = {}
     batch: list[QueuedDelivery] = []
     for record in records:
         try:
-            batch.append(QueuedDelivery(record["messageId"], _parse(record)))
+            message = _parse(record)
         except PermanentMessageError as exc:
             failures[record["messageId"]] = exc
+            continue
+        members = message.members()
+        batch += [QueuedDelivery(record["messageId"], member, grouped=len(members) > 1) for member in members]
     if batch:
         try:
             report = deliver_batch(batch, deps, utcnow(), budget_seconds)

@@ -42,10 +42,12 @@ UNKNOWN_EVENT_TYPE = "unknown"
 
 @dataclass(frozen=True)
 class QueuedDelivery:
-    """A delivery message and the SQS message id it came in, so a failure can name that one message."""
+    """A single-hook delivery and the SQS message id it came in, so a failure can name that one message.
+    `grouped`: the message carried the event to several hooks (`DeliveryMessage.members`)."""
 
     message_id: str
     message: DeliveryMessage
+    grouped: bool = False
 
 
 @dataclass
@@ -296,10 +298,10 @@ def _record(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchReport)
     store_down = False
     for delivery in pending:
         if store_down:
-            _redeliver(delivery, report)
+            _deliver_again(delivery, report)
         elif not _record_one(delivery, deps):
             store_down = True  # even a bare record failed: don't spend the remaining time on more calls
-            _redeliver(delivery, report)
+            _deliver_again(delivery, report)
 
 
 def _record_one(delivery: _Delivery, deps: DeliverDeps) -> bool:
@@ -326,8 +328,21 @@ def _record_one(delivery: _Delivery, deps: DeliverDeps) -> bool:
         return False
 
 
+def _deliver_again(delivery: _Delivery, report: BatchReport) -> None:
+    """Its outcome is not recorded: the delivery is made again. A member of a group is re-sent as its own
+    message (with the batch's other messages), so the group's other hooks are not delivered twice; a
+    message of one hook is redelivered by SQS."""
+    if not delivery.queued.grouped:
+        _redeliver(delivery, report)
+        return
+    delivery.follow_up = OutgoingMessage(body=delivery.message.model_dump_json(exclude_defaults=True))
+    report.item_errors += 1
+
+
 def _redeliver(delivery: _Delivery, report: BatchReport) -> None:
-    """Its outcome is not recorded: SQS delivers the message again (its next attempt is not scheduled)."""
+    """Its outcome is not recorded: SQS delivers the message again (its next attempt is not scheduled).
+    For a group member that could not even be re-sent on its own, that is the whole group: a last resort
+    that repeats the group's other deliveries (at least once, never lost)."""
     delivery.follow_up = None
     report.redeliver.add(delivery.queued.message_id)
     report.item_errors += 1

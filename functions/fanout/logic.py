@@ -1,13 +1,21 @@
-"""Fan-out: one event in, one delivery message per matching active hook out."""
+"""Fan-out: a batch of events in, one delivery message per event and up to 10 matching active hooks out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from functions.common import contract
 from functions.common.dal.queues import OutgoingMessage, QueueClient
 from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import EventRejected, PayloadTooLarge, PermanentMessageError, ValidationFailed
+from functions.common.errors import (
+    DependencyFailure,
+    EventRejected,
+    PayloadTooLarge,
+    PermanentMessageError,
+    ValidationFailed,
+)
 from functions.common.ingest import Submission, ingest
 from functions.common.models import DeliveryMessage, Event, EventMessage
 from functions.common.observability import logger
@@ -77,35 +85,79 @@ def resolve_event(
     return event
 
 
-def fan_out(
-    message: EventMessage,
-    deps: FanoutDeps,
-    routes: Routes,
-    now: datetime,
-    raw_data: str | None = None,
-    message_id: str = "",
-) -> int:
-    """Enqueue one delivery per matching hook; returns how many.
+@dataclass(frozen=True)
+class IncomingEvent:
+    """One events-queue record: its SQS message id, the parsed message, and the exact text of `data`
+    (a producer's message) so `data` hooks get it byte for byte."""
 
-    `raw_data` is the exact text of `data` in a producer's message, so `data` hooks get it byte for byte.
-    Safe to repeat: duplicates carry the same webhook-id, and a replay is a deliberate repeat.
-    """
-    event = resolve_event(message, raw_data, message_id, deps, now)
-    if event is None:
-        return 0
-    only = message.hook_ids if message.replay else None
-    targets = [hook_id for hook_id in routes.of(event.tenant_id, event.type) if only is None or hook_id in only]
-    deliveries = [
+    message_id: str
+    message: EventMessage
+    raw_data: str | None = None
+
+
+@dataclass
+class FanoutReport:
+    """Deliveries queued, and the records SQS must deliver again (each with why)."""
+
+    queued: int = 0
+    failures: dict[str, Exception] = field(default_factory=dict)
+
+
+def _delivery_groups(event: Event, hook_ids: list[str]) -> list[OutgoingMessage]:
+    """One message per `DELIVERY_GROUP_SIZE` hooks of the event (deliver splits a group per hook)."""
+    size = contract.DELIVERY_GROUP_SIZE
+    return [
         OutgoingMessage(
-            body=DeliveryMessage(tenant_id=event.tenant_id, hook_id=hook_id, event_id=event.id).model_dump_json()
+            body=DeliveryMessage(
+                tenant_id=event.tenant_id,
+                hook_id=chunk[0],
+                event_id=event.id,
+                more_hook_ids=chunk[1:],
+            ).model_dump_json(exclude_defaults=True)
         )
-        for hook_id in targets
+        for chunk in (hook_ids[start : start + size] for start in range(0, len(hook_ids), size))
     ]
-    deps.deliveries.send_many(deliveries)
-    hook_ids = sorted({*(event.fanout_hooks or []), *targets})
-    deps.subscriptions.mark_fanned_out(event, hook_ids, now)
-    logger.info(
-        "event fanned out",
-        extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},
-    )
-    return len(targets)
+
+
+def fan_out_batch(batch: Sequence[IncomingEvent], deps: FanoutDeps, routes: Routes, now: datetime) -> FanoutReport:
+    """Enqueue every event of the batch to its matching hooks in shared SendMessageBatch calls (a group
+    message per event and up to 10 hooks), then record each event's fan-out.
+
+    Isolation: a record that fails (refused, unreadable, unsent) fails alone and SQS delivers it again; the
+    others go through. Safe to repeat: duplicates carry the same webhook-id, a replay is a deliberate repeat.
+    """
+    report = FanoutReport()
+    planned: list[tuple[IncomingEvent, Event, list[str]]] = []
+    for incoming in batch:
+        try:
+            event = resolve_event(incoming.message, incoming.raw_data, incoming.message_id, deps, now)
+            if event is None:
+                continue
+            only = incoming.message.hook_ids if incoming.message.replay else None
+            targets = [h for h in routes.of(event.tenant_id, event.type) if only is None or h in only]
+        except Exception as exc:  # noqa: BLE001 - the per-record guard: the handler logs and counts it
+            report.failures[incoming.message_id] = exc
+            continue
+        planned.append((incoming, event, targets))
+    outgoing: list[OutgoingMessage] = []
+    owners: list[str] = []  # the record each outgoing message belongs to
+    for incoming, event, targets in planned:
+        groups = _delivery_groups(event, targets)
+        outgoing += groups
+        owners += [incoming.message_id] * len(groups)
+    for position in deps.deliveries.send_each(outgoing):
+        report.failures.setdefault(owners[position], DependencyFailure("deliveries could not be queued"))
+    for incoming, event, targets in planned:
+        if incoming.message_id in report.failures:
+            continue  # SQS delivers it again; the claim is this message's, so the retry fans it out
+        try:
+            deps.subscriptions.mark_fanned_out(event, sorted({*(event.fanout_hooks or []), *targets}), now)
+        except Exception as exc:  # noqa: BLE001 - unrecorded: SQS delivers this record again
+            report.failures[incoming.message_id] = exc
+            continue
+        report.queued += len(targets)
+        logger.debug(
+            "event fanned out",
+            extra={"event_id": event.id, "tenant_id": event.tenant_id, "event_type": event.type, "hooks": len(targets)},
+        )
+    return report

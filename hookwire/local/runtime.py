@@ -245,7 +245,15 @@ class LocalRuntime:
             (self.resources.deliveries_queue_url, "deliver", contract.DELIVERIES_CONSUMER, config.delivery_concurrency),
         )
         self.pollers = [
-            QueuePoller(sqs, url, self.functions[name], spec.batch_size, config.poll_wait_seconds, concurrency)
+            QueuePoller(
+                sqs,
+                url,
+                self.functions[name],
+                spec.batch_size,
+                config.poll_wait_seconds,
+                concurrency,
+                spec.max_batching_window_seconds,
+            )
             for url, name, spec, concurrency in queues
         ]
         self.pollers += [
