@@ -128,11 +128,19 @@ def fan_out_batch(batch: Sequence[IncomingEvent], deps: FanoutDeps, routes: Rout
     """
     report = FanoutReport()
     planned: list[tuple[IncomingEvent, Event, list[str]]] = []
+    fanned_out: set[tuple[str, str]] = set()  # (tenant, event) this batch fans out, replays aside
     for incoming in batch:
         try:
             event = resolve_event(incoming.message, incoming.raw_data, incoming.message_id, deps, now)
             if event is None:
                 continue
+            if not incoming.message.replay:
+                if (event.tenant_id, event.id) in fanned_out:
+                    # A second message for an event this batch fans out (a retried publish): as one claimed
+                    # by an earlier message, nothing to do. Should the first fail, SQS redelivers it.
+                    logger.info("event fanned out by another message of the batch", extra={"event_id": event.id})
+                    continue
+                fanned_out.add((event.tenant_id, event.id))
             only = incoming.message.hook_ids if incoming.message.replay else None
             targets = [h for h in routes.of(event.tenant_id, event.type) if only is None or h in only]
         except Exception as exc:  # noqa: BLE001 - the per-record guard: the handler logs and counts it
