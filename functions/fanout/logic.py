@@ -60,31 +60,6 @@ def _store_producer_event(message: EventMessage, raw_data: str | None, deps: Fan
     return ingested.event.id
 
 
-def resolve_event(
-    message: EventMessage, raw_data: str | None, message_id: str, deps: FanoutDeps, now: datetime
-) -> Event | None:
-    """The event to fan out, or None when there is nothing (left) to do for this message."""
-    if message.replay:
-        if not message.id:
-            raise PermanentMessageError("a replay message needs an id", field="id")
-        return deps.subscriptions.get_event(message.tenant_id, message.id, now)
-    if message.data is not None:
-        event_id = _store_producer_event(message, raw_data, deps, now)
-    elif message.id:
-        event_id = message.id
-    else:
-        raise PermanentMessageError("an events-queue message needs either data or an id", field="id")
-    # The claim reads the event in the same call, so fan-out costs no separate GetItem.
-    event = deps.subscriptions.claim_fanout(message.tenant_id, event_id, message_id or f"local-{event_id}", now)
-    if event is None:
-        logger.info("event gone or claimed by another message; nothing to fan out", extra={"event_id": event_id})
-        return None
-    if event.fanned_out_at:
-        logger.info("event already fanned out; duplicate message ignored", extra={"event_id": event_id})
-        return None
-    return event
-
-
 @dataclass(frozen=True)
 class IncomingEvent:
     """One events-queue record: its SQS message id, the parsed message, and the exact text of `data`
@@ -101,6 +76,85 @@ class FanoutReport:
 
     queued: int = 0
     failures: dict[str, Exception] = field(default_factory=dict)
+
+
+def _event_id(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now: datetime) -> str:
+    """The id of the event a (non-replay) message asks to fan out, storing a producer's event first."""
+    if message.data is not None:
+        return _store_producer_event(message, raw_data, deps, now)
+    if message.id:
+        return message.id
+    raise PermanentMessageError("an events-queue message needs either data or an id", field="id")
+
+
+def _replayed(message: EventMessage, deps: FanoutDeps, now: datetime) -> Event | None:
+    if not message.id:
+        raise PermanentMessageError("a replay message needs an id", field="id")
+    return deps.subscriptions.get_event(message.tenant_id, message.id, now)
+
+
+def _claim_all(
+    wanted: list[tuple[IncomingEvent, str]], deps: FanoutDeps, now: datetime, report: FanoutReport
+) -> dict[tuple[str, str], Event]:
+    """Claim the batch's events in one consistent batch read (the claim reads the event, so fan-out costs
+    no other read). Should that read fail on one record (say it won't parse), each is claimed on its own,
+    so only that record fails."""
+    claims = [(i.message.tenant_id, event_id, i.message_id or f"local-{event_id}") for i, event_id in wanted]
+    try:
+        return deps.subscriptions.claim_fanouts(claims, now)
+    except Exception:  # noqa: BLE001 - find the record that breaks the read; the others still go
+        logger.exception("events not claimed as a batch; claiming each on its own")
+    claimed: dict[tuple[str, str], Event] = {}
+    for (incoming, _), (tenant_id, event_id, claimant) in zip(wanted, claims, strict=True):
+        try:
+            event = deps.subscriptions.claim_fanout(tenant_id, event_id, claimant, now)
+        except Exception as exc:  # noqa: BLE001 - the per-record guard
+            report.failures[incoming.message_id] = exc
+            continue
+        if event is not None:
+            claimed[(tenant_id, event_id)] = event
+    return claimed
+
+
+def _resolve_all(
+    batch: Sequence[IncomingEvent], deps: FanoutDeps, now: datetime, report: FanoutReport
+) -> list[tuple[IncomingEvent, Event]]:
+    """The events to fan out, one per record that has something (left) to do, in the batch's order.
+
+    A second message for an event (a retried publish re-enqueues) finds it claimed or fanned out by the
+    first, in this batch or an earlier one, and does nothing; a replay always goes."""
+    wanted: list[tuple[IncomingEvent, str]] = []
+    replays: dict[str, Event] = {}
+    for incoming in batch:
+        try:
+            if incoming.message.replay:
+                event = _replayed(incoming.message, deps, now)
+                if event is not None:
+                    replays[incoming.message_id] = event
+            else:
+                wanted.append((incoming, _event_id(incoming.message, incoming.raw_data, deps, now)))
+        except Exception as exc:  # noqa: BLE001 - the per-record guard: the handler logs and counts it
+            report.failures[incoming.message_id] = exc
+    claimed = _claim_all(wanted, deps, now, report) if wanted else {}
+    event_ids = {incoming.message_id: event_id for incoming, event_id in wanted}
+    resolved: list[tuple[IncomingEvent, Event]] = []
+    taken: set[tuple[str, str]] = set()
+    for incoming in batch:
+        if incoming.message_id in replays:
+            resolved.append((incoming, replays[incoming.message_id]))
+            continue
+        if incoming.message_id in report.failures or incoming.message_id not in event_ids:
+            continue
+        key = (incoming.message.tenant_id, event_ids[incoming.message_id])
+        event = claimed.get(key)
+        if event is None or key in taken:
+            logger.info("event gone or claimed by another message; nothing to fan out", extra={"event_id": key[1]})
+        elif event.fanned_out_at:
+            logger.info("event already fanned out; duplicate message ignored", extra={"event_id": key[1]})
+        else:
+            taken.add(key)
+            resolved.append((incoming, event))
+    return resolved
 
 
 def _delivery_groups(event: Event, hook_ids: list[str]) -> list[OutgoingMessage]:
@@ -128,19 +182,8 @@ def fan_out_batch(batch: Sequence[IncomingEvent], deps: FanoutDeps, routes: Rout
     """
     report = FanoutReport()
     planned: list[tuple[IncomingEvent, Event, list[str]]] = []
-    fanned_out: set[tuple[str, str]] = set()  # (tenant, event) this batch fans out, replays aside
-    for incoming in batch:
+    for incoming, event in _resolve_all(batch, deps, now, report):
         try:
-            event = resolve_event(incoming.message, incoming.raw_data, incoming.message_id, deps, now)
-            if event is None:
-                continue
-            if not incoming.message.replay:
-                if (event.tenant_id, event.id) in fanned_out:
-                    # A second message for an event this batch fans out (a retried publish): as one claimed
-                    # by an earlier message, nothing to do. Should the first fail, SQS redelivers it.
-                    logger.info("event fanned out by another message of the batch", extra={"event_id": event.id})
-                    continue
-                fanned_out.add((event.tenant_id, event.id))
             only = incoming.message.hook_ids if incoming.message.replay else None
             targets = [h for h in routes.of(event.tenant_id, event.type) if only is None or h in only]
         except Exception as exc:  # noqa: BLE001 - the per-record guard: the handler logs and counts it
