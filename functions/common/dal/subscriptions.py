@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from functions.common.dal import dynamo
 from functions.common.dal.dynamo import Item, n, s
 from functions.common.dal.table import TableRepository
+from functions.common.dal.ttl_cache import TtlCache
 from functions.common.errors import Conflict, DependencyFailure, NotFound
 from functions.common.matching import entry_matches, is_glob
 from functions.common.models import Event, EventType, Hook, HookStatus, Tenant, TokenRecord
@@ -60,6 +61,10 @@ GLOB_ROUTE = "*"
 EVENT_SK = "EVENT"
 _TRANSACTION_LIMIT = 100
 EVENT_TYPE_CACHE_SECONDS = 5.0
+# A verified token is kept this long per container, so a publish reads no token. A revocation (or a
+# tenant's deletion) takes effect at once in the container that made it and within this time in the others.
+TOKEN_CACHE_SECONDS = 5.0
+_tokens: TtlCache[TokenRecord] = TtlCache(TOKEN_CACHE_SECONDS)
 _event_types: dict[tuple[str, str], tuple[float, EventType | None]] = {}
 
 
@@ -177,7 +182,8 @@ class SubscriptionsRepository(TableRepository):
         return [Tenant.model_validate_json(i["doc"]["S"]) for i in items], dynamo.encode_cursor(last)
 
     def delete_tenant(self, tenant_id: str) -> bool:
-        """Deletes the tenant, its tokens (so they stop working at once) and its hooks."""
+        """Deletes the tenant, its tokens (so they stop working at once here, within TOKEN_CACHE_SECONDS in
+        other containers) and its hooks."""
         if not self._delete(TENANTS_PK, f"TENANT#{tenant_id}"):
             return False
         owned = dynamo.query_all(
@@ -198,6 +204,7 @@ class SubscriptionsRepository(TableRepository):
                 token_key = {"pk": s(token_lookup_pk(item["token_hash"]["S"])), "sk": s(TOKEN_SK)}
                 deletes.append({"DeleteRequest": {"Key": token_key}})
         dynamo.batch_write(self._db, self.table, deletes)
+        _tokens.clear()
         return True
 
     # --- tokens --------------------------------------------------------------------------------
@@ -237,8 +244,16 @@ class SubscriptionsRepository(TableRepository):
         )
 
     def find_token(self, token_hash: str) -> TokenRecord | None:
+        """Read through the per-container token cache (TOKEN_CACHE_SECONDS); unknown tokens are not kept."""
+        cached = _tokens.get(f"{self.table}#{token_hash}")
+        if cached is not None:
+            return cached
         item = self._get(token_lookup_pk(token_hash), TOKEN_SK)
-        return self._token_from_item(item, token_hash) if item else None
+        if not item:
+            return None
+        record = self._token_from_item(item, token_hash)
+        _tokens.put(f"{self.table}#{token_hash}", record)
+        return record
 
     def list_tokens(self, tenant_id: str | None) -> list[TokenRecord]:
         """A tenant's tokens (or, with None, the scoped admin tokens), oldest first. `last_used_at` lives on
@@ -270,6 +285,8 @@ class SubscriptionsRepository(TableRepository):
         except ClientError as exc:
             if not _condition_failed(exc):
                 raise DependencyFailure(f"UpdateItem failed: {exc.response['Error'].get('Code')}") from exc
+        # The kept record is used a while longer: it must not look unused (and write again) meanwhile.
+        _tokens.replace(f"{self.table}#{token_hash}", lambda record: record.model_copy(update={"last_used_at": now}))
 
     def revoke_token(self, tenant_id: str | None, token_id: str) -> bool:
         item = self._get(token_owner_pk(tenant_id), token_index_sk(token_id))
@@ -283,6 +300,7 @@ class SubscriptionsRepository(TableRepository):
                 {"Delete": {"TableName": self.table, "Key": {"pk": item["pk"], "sk": item["sk"]}}},
             ],
         )
+        _tokens.clear()  # revoked here: refused here at once
         return True
 
     def root_last_used(self) -> datetime | None:
