@@ -90,6 +90,7 @@ class CostMeter:
         self.read_units: Counter[str] = Counter()
         self.write_units_by_key: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.sqs_billed_requests = 0
+        self.idle_receives = 0
         self.kms_requests = 0
         self.aws_seconds_by_thread: defaultdict[int, float] = defaultdict(float)
         self.aws_calls_by_thread: Counter[int] = Counter()
@@ -115,6 +116,12 @@ class CostMeter:
 
     def _after_call(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if model.name in NOT_COUNTED:
+            return
+        if model.name == "ReceiveMessage" and not parsed.get("Messages"):
+            # An idle poll: the event source long-polls an empty queue whatever the traffic, a fixed cost
+            # per queue and poller (docs/cost.md), not a cost of any delivery.
+            with self._lock:
+                self.idle_receives += 1
             return
         elapsed = time.perf_counter() - context.get("meter_started", time.perf_counter())
         params = context.get("meter_params", {})

@@ -49,11 +49,15 @@ def test_the_stack_has_every_capability(template) -> None:
     assert {"ApiUrl", "AdminSecretArn"} <= set(outputs)
 
 
-def test_event_sources_report_batch_item_failures(template) -> None:
-    template.all_resources_properties(
-        "AWS::Lambda::EventSourceMapping",
-        {"FunctionResponseTypes": ["ReportBatchItemFailures"], "BatchSize": 10},
-    )
+def test_event_sources_report_batch_item_failures_and_fill_batches_in_a_window(template) -> None:
+    mappings = _resources(template, "AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 4
+    for props in (m["Properties"] for m in mappings):
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        # Batches above 10 need a batching window; a window lets the event source fill batches under load
+        assert props["MaximumBatchingWindowInSeconds"] >= 1
+    batch_sizes = sorted(m["Properties"]["BatchSize"] for m in mappings)
+    assert batch_sizes == [10, 10, 10, contract.EVENTS_CONSUMER.batch_size]
 
 
 def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_function_timeout(template) -> None:
@@ -67,15 +71,19 @@ def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_functi
         assert props["VisibilityTimeout"] >= 6 * max(t for t in timeouts if t and t <= 60)
 
 
-def test_functions_are_arm64_python313_with_the_powertools_layer_tracing_and_json_logs(template) -> None:
+def test_functions_are_arm64_python313_with_the_powertools_layer_and_json_logs_without_platform_lines(template) -> None:
     functions = _resources(template, "AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("functions.")}
     assert len(ours) == 5
     for props in (f["Properties"] for f in ours.values()):
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.13"
-        assert props["TracingConfig"] == {"Mode": "Active"}
+        # Tracing is off unless deployed with `-c tracing=true` (docs/cost.md); Powertools is told so too
+        assert "TracingConfig" not in props or props["TracingConfig"] == {"Mode": "PassThrough"}
+        assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "true"
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
+        assert props["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
         assert props["Layers"] == [{"Ref": _powertools_parameter(template)}]
 
 
