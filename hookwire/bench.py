@@ -82,13 +82,14 @@ def _time_invocations(meter: CostMeter) -> tuple[Invocations, Any]:
     def timed(self: SerialInvoker, event: dict[str, Any]) -> dict[str, Any]:
         thread = threading.get_ident()
         aws_before, calls_before = meter.aws_seconds_by_thread[thread], meter.aws_calls_by_thread[thread]
+        meter_before = meter.meter_seconds_by_thread[thread]
         started = time.perf_counter()
         try:
             return original(self, event)
         finally:
             invocations.record(
                 self.name,
-                time.perf_counter() - started,
+                time.perf_counter() - started - (meter.meter_seconds_by_thread[thread] - meter_before),
                 meter.aws_seconds_by_thread[thread] - aws_before,
                 meter.aws_calls_by_thread[thread] - calls_before,
             )

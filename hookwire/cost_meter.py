@@ -8,10 +8,12 @@ does not count.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -94,6 +96,7 @@ class CostMeter:
         self.kms_requests = 0
         self.aws_seconds_by_thread: defaultdict[int, float] = defaultdict(float)
         self.aws_calls_by_thread: Counter[int] = Counter()
+        self.meter_seconds_by_thread: defaultdict[int, float] = defaultdict(float)
         self._inspector = inspector
         self._shapes: dict[str, TableShape] = {}
         self._lock = threading.Lock()
@@ -109,7 +112,18 @@ class CostMeter:
     def _before_parameters(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         context["meter_params"] = dict(params)
         if model.name == "UpdateItem":
-            context["meter_old_size"] = self._stored_size(params["TableName"], params["Key"])
+            with self._own_time():
+                context["meter_old_size"] = self._stored_size(params["TableName"], params["Key"])
+
+    @contextlib.contextmanager
+    def _own_time(self) -> Iterator[None]:
+        """The meter's own work (reading items back to size them) is no function's time."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.meter_seconds_by_thread[threading.get_ident()] += time.perf_counter() - started
 
     def _before_call(self, model: Any, context: dict[str, Any], **_: Any) -> None:
         context["meter_started"] = time.perf_counter()
@@ -134,7 +148,8 @@ class CostMeter:
             if model.service_model.service_name == "sqs":
                 self.sqs_billed_requests += self._sqs_chunks(model.name, params)
         if model.service_model.service_name == "dynamodb":
-            self._dynamodb(model.name, params, parsed, context)
+            with self._own_time():
+                self._dynamodb(model.name, params, parsed, context)
 
     @property
     def aws_requests(self) -> int:

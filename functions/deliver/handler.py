@@ -59,6 +59,23 @@ def _emit_metrics(report: BatchReport) -> None:
         metrics.add_metric(name=names.END_TO_END_LAG, unit=MetricUnit.Milliseconds, value=lag)
 
 
+def _log_batch(messages: int, report: BatchReport) -> None:
+    """The batch's one INFO line (a failed attempt adds its own; a successful one logs at DEBUG)."""
+    logger.info(
+        "delivery batch",
+        extra={
+            "messages": messages,
+            "sent": report.sent,
+            "succeeded": report.succeeded,
+            "retrying": report.retrying,
+            "failed": report.failed,
+            "deferred": report.deferred,
+            "skipped": report.skipped,
+            "redelivered": len(report.redeliver),
+        },
+    )
+
+
 def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: float | None = None) -> dict[str, Any]:
     """Deliver the whole batch concurrently within `budget_seconds` (a group message is one delivery per
     hook), then let BatchProcessor report the records SQS must deliver again: unparseable ones, and those
@@ -78,6 +95,7 @@ def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: floa
         try:
             report = deliver_batch(batch, deps, utcnow(), budget_seconds)
             _emit_metrics(report)
+            _log_batch(len(records), report)
             unrecorded = DependencyFailure("the delivery's outcome could not be recorded or scheduled")
             failures.update(dict.fromkeys(report.redeliver, unrecorded))
         except Exception as exc:  # noqa: BLE001 - a bug outside the per-delivery guards: SQS retries the batch
