@@ -266,7 +266,7 @@ def routing(total_hooks: int, matching: int, events: int) -> dict[str, Any]:
     """Fan-out's reads per event when a tenant has `total_hooks` hooks of which `matching` match."""
     from datetime import UTC, datetime
 
-    from functions.common.dal.subscriptions import SubscriptionsRepository
+    from functions.common.dal.hooks import HooksRepository
     from functions.common.models import Hook
 
     runtime = LocalRuntime(LocalConfig(port=0, admin_token="bench-admin")).start()
@@ -276,7 +276,7 @@ def routing(total_hooks: int, matching: int, events: int) -> dict[str, Any]:
         with _functions_in_process(runtime):
             client, tenant_id = _setup_tenant(runtime, matching, receiver.url)
             assert runtime.resources
-            repository = SubscriptionsRepository(runtime.resources.subscriptions_table)
+            repository = HooksRepository(runtime.resources.subscriptions_table)
             now = datetime.now(UTC)
             others = ("deal.created", "invoice.paid", "lead.created")
             repository.import_hooks(

@@ -32,7 +32,7 @@ from moto import mock_aws
 from functions.common.catalog import catalog_files, load_catalog
 from functions.common.contract import Env
 from functions.common.dal.clients import aws
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.event_types import EventTypesRepository
 from hookwire.local.lambda_emulation import (
     QueuePoller,
     SerialInvoker,
@@ -61,7 +61,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
         monkeypatch.setenv(Env.RETRY_JITTER, "0")
         monkeypatch.setenv(Env.DELIVERY_TIMEOUT_SECONDS, "2")
         _reset_function_caches()
-        SubscriptionsRepository(provisioned.subscriptions_table).put_event_types(
+        EventTypesRepository(provisioned.subscriptions_table).put_event_types(
             load_catalog(catalog_files("", DEFAULT_CATALOG_DIR))
         )
         yield provisioned

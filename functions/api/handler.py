@@ -106,7 +106,7 @@ def _gate(event: dict[str, Any]) -> None:
         return
     d = deps()
     principal = authenticate(
-        headers.get("authorization"), d.admin_secret, d.subscriptions, d.portal_sessions, d.token_usage, now()
+        headers.get("authorization"), d.admin_secret, d.tokens, d.portal_sessions, d.token_usage, now()
     )
     app.append_context(**{PRINCIPAL_KEY: principal})
     logger.append_keys(tenant_id=principal.tenant_id, principal=principal.kind.value, token_id=principal.token_id)

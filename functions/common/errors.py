@@ -79,3 +79,38 @@ class EventRejected(PermanentMessageError):
     """An events-queue message whose event the ingest rules refuse; `field` names what is wrong."""
 
     code = "event_rejected"
+
+
+class _RecordNotFound(NotFound):
+    """A record the request names does not exist: the message and `field` name it the same way for every
+    kind of record (`field` is the id's name in paths and bodies)."""
+
+    record: str
+    id_field: str
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"{self.record} {record_id} not found", field=self.id_field)
+
+
+class TenantNotFound(_RecordNotFound):
+    record, id_field = "tenant", "tenant_id"
+
+
+class TokenNotFound(_RecordNotFound):
+    record, id_field = "token", "token_id"
+
+
+class EventTypeNotFound(_RecordNotFound):
+    record, id_field = "event type", "event_type"
+
+
+class HookNotFound(_RecordNotFound):
+    record, id_field = "hook", "hook_id"
+
+
+class EventNotFound(_RecordNotFound):
+    record, id_field = "event", "event_id"
+
+
+class ExecutionNotFound(_RecordNotFound):
+    record, id_field = "execution", "execution_id"

@@ -27,10 +27,14 @@ _ID = re.compile(ID_PATTERN)
 _TYPE = re.compile(TYPE_PATTERN)
 
 
-class EventStore(Protocol):
-    """What ingest needs from the subscriptions table."""
+class Catalogue(Protocol):
+    """The event types an event may have (functions/common/dal/event_types.py)."""
 
     def get_event_type(self, type_name: str) -> EventType | None: ...
+
+
+class EventWriter(Protocol):
+    """Where ingest stores events (functions/common/dal/events.py)."""
 
     def create_event(self, event: Event, retention_days: int) -> Event | None: ...
 
@@ -53,7 +57,7 @@ class Ingested:
     created: bool  # False: the id was seen before and the earlier event was kept (idempotency)
 
 
-def check_submission(submission: Submission, store: EventStore) -> str:
+def check_submission(submission: Submission, catalogue: Catalogue) -> str:
     """Apply every rule; returns `data` as the text to store. Raises ValidationFailed or PayloadTooLarge."""
     if submission.id is not None and not (isinstance(submission.id, str) and _ID.match(submission.id)):
         raise ValidationFailed("id must be 1-128 letters, digits and _ . : -", field="id")
@@ -70,16 +74,18 @@ def check_submission(submission: Submission, store: EventStore) -> str:
         text = json.dumps(submission.data, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode()) > MAX_DATA_BYTES:
         raise PayloadTooLarge(f"data is larger than {MAX_DATA_BYTES // 1024} KiB", field="data")
-    event_type = store.get_event_type(submission.type)
+    event_type = catalogue.get_event_type(submission.type)
     if event_type is None:
         raise ValidationFailed(f"type {submission.type!r} is not in the event-type catalogue", field="type")
     check_data(submission.data, event_type.json_schema, submission.type)
     return text
 
 
-def ingest(submission: Submission, store: EventStore, retention_days: int, now: datetime) -> Ingested:
+def ingest(
+    submission: Submission, catalogue: Catalogue, events: EventWriter, retention_days: int, now: datetime
+) -> Ingested:
     """Check the event and store it (a conditional put: an id seen before keeps its stored event)."""
-    text = check_submission(submission, store)
+    text = check_submission(submission, catalogue)
     event = Event(
         id=submission.id or ids.new_id("evt"),
         tenant_id=submission.tenant_id,
@@ -87,5 +93,5 @@ def ingest(submission: Submission, store: EventStore, retention_days: int, now: 
         data=text,
         created_at=now,
     )
-    existing = store.create_event(event, retention_days)
+    existing = events.create_event(event, retention_days)
     return Ingested(event=existing, created=False) if existing is not None else Ingested(event=event, created=True)

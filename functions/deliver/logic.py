@@ -29,7 +29,7 @@ from functions.common.delivery import (
     internal_failure,
     record_attempt,
 )
-from functions.common.delivery.ports import DeliveryStore
+from functions.common.delivery.ports import HookStore
 from functions.common.errors import DependencyFailure
 from functions.common.models import DeliveryMessage, Event, Execution, ExecutionStatus, Hook, HookStatus
 from functions.common.observability import in_current_trace, logger
@@ -108,9 +108,9 @@ def deliver_batch(
     # never loses an attempt.
     _record(deliveries, deps, report)
     _schedule(deliveries, deps, report)
-    settle_manual_successes(report.outcomes, deps.subscriptions, now)
+    settle_manual_successes(report.outcomes, deps.events, now)
     for hook in hook_changes.values():
-        _apply_hook_change(deps.subscriptions, hook)
+        _apply_hook_change(deps.hooks, hook)
     return report
 
 
@@ -136,10 +136,9 @@ def _load(due: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchR
     """Hooks and events in two BatchGetItems. If one record breaks the batch read (it won't parse, say),
     each delivery reads its own, so only the broken one fails. An AWS outage fails the read for everyone:
     then SQS delivers the whole batch again (nothing one item did)."""
-    store = deps.subscriptions
     try:
-        hooks = store.get_hooks((d.message.tenant_id, d.message.hook_id) for d in due)
-        events = store.get_events((d.message.tenant_id, d.message.event_id) for d in due)
+        hooks = deps.hooks.get_hooks((d.message.tenant_id, d.message.hook_id) for d in due)
+        events = deps.events.get_events((d.message.tenant_id, d.message.event_id) for d in due)
     except DependencyFailure:
         logger.exception("hooks and events could not be read; SQS will deliver the batch again")
         report.redeliver.update(d.queued.message_id for d in due)
@@ -148,17 +147,17 @@ def _load(due: list[_Delivery], deps: DeliverDeps, now: datetime, report: BatchR
     except Exception:  # noqa: BLE001 - one bad record: fall back to reading each delivery's own
         logger.exception("batch read failed; reading each delivery's hook and event on its own")
         for delivery in due:
-            _load_one(delivery, store, now, deps, report)
+            _load_one(delivery, now, deps, report)
         return
     for delivery in due:
         delivery.hook, delivery.event = hooks.get(delivery.message.hook_id), events.get(delivery.message.event_id)
 
 
-def _load_one(delivery: _Delivery, store: DeliveryStore, now: datetime, deps: DeliverDeps, report: BatchReport) -> None:
+def _load_one(delivery: _Delivery, now: datetime, deps: DeliverDeps, report: BatchReport) -> None:
     message = delivery.message
     try:
-        delivery.event = store.get_event(message.tenant_id, message.event_id)
-        delivery.hook = store.get_hook(message.tenant_id, message.hook_id)
+        delivery.event = deps.events.get_event(message.tenant_id, message.event_id)
+        delivery.hook = deps.hooks.get_hook(message.tenant_id, message.hook_id)
     except Exception as exc:  # noqa: BLE001 - the per-delivery guard
         _fail(delivery, "reading the hook and event", exc, deps, now, report)
 
@@ -364,11 +363,11 @@ def _schedule(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchRepor
         _redeliver(pending[position], report)
 
 
-def _apply_hook_change(subscriptions: DeliveryStore, desired: Hook) -> None:
+def _apply_hook_change(hooks: HookStore, desired: Hook) -> None:
     """Best effort: the attempts are already recorded and scheduled, and the next attempt judges again
     (another 410 disables again, the failure window stays measured from failing_since)."""
     try:
-        _merge_hook_change(subscriptions, desired)
+        _merge_hook_change(hooks, desired)
     except Exception:  # noqa: BLE001 - a hook state update never fails the deliveries
         logger.exception("hook state not updated", extra={"hook_id": desired.id, "tenant_id": desired.tenant_id})
 
@@ -425,7 +424,7 @@ def _next_attempt(message: DeliveryMessage, outcome: AttemptOutcome, now: dateti
     )
 
 
-def _merge_hook_change(subscriptions: DeliveryStore, desired: Hook) -> None:
+def _merge_hook_change(hooks: HookStore, desired: Hook) -> None:
     """Merge only the delivery-owned fields, so a user's concurrent PATCH is never overwritten."""
 
     def merge(current: Hook) -> Hook | None:
@@ -441,4 +440,4 @@ def _merge_hook_change(subscriptions: DeliveryStore, desired: Hook) -> None:
             )
         return current.model_copy(update={**update, "updated_at": desired.updated_at})
 
-    subscriptions.update_hook(desired.tenant_id, desired.id, merge)
+    hooks.update_hook(desired.tenant_id, desired.id, merge)

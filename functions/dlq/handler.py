@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common import metric_names as names
+from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
-from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.errors import HookwireError, PermanentMessageError
 from functions.common.observability import logger, metrics, tracer
 from functions.common.settings import dead_letter_settings
@@ -22,7 +22,7 @@ from functions.dlq.logic import DeadLetter, DeadLetterDeps, record_dead_letters
 def build_deps() -> DeadLetterDeps:
     settings = dead_letter_settings()
     return DeadLetterDeps(
-        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
+        events=EventsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
     )
 

@@ -29,7 +29,7 @@ class DeadLetterExecutions(Protocol):
 
 @dataclass
 class DeadLetterDeps:
-    subscriptions: DeadLetterEvents
+    events: DeadLetterEvents
     executions: DeadLetterExecutions
 
 
@@ -105,7 +105,7 @@ def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now
                 _unattributed(report, letter, "not a JSON object")
         except ValidationError:
             _unattributed(report, letter, f"not a valid {kind} message")
-    events = deps.subscriptions.get_events((m.tenant_id, m.event_id) for _, m in deliveries)
+    events = deps.events.get_events((m.tenant_id, m.event_id) for _, m in deliveries)
     executions: list[Execution] = []
     for letter, message in deliveries:
         event = events.get(message.event_id)
@@ -128,7 +128,7 @@ def _record_fanout_failure(
     if not message.id:
         _unattributed(report, letter, "an events message without an id was never stored")
         return
-    if not deps.subscriptions.mark_fanout_failed(message.tenant_id, message.id, FANOUT_DEAD_LETTERED):
+    if not deps.events.mark_fanout_failed(message.tenant_id, message.id, FANOUT_DEAD_LETTERED):
         _unattributed(report, letter, "its event is not stored")
         return
     logger.warning(

@@ -17,8 +17,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.common import metric_names as names
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.events import EventsRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.tenants import TenantsRepository
 from functions.common.errors import EventRejected
 from functions.common.models import EventMessage
 from functions.common.observability import logger, metrics, tracer
@@ -31,7 +34,10 @@ from functions.fanout.logic import FanoutDeps, IncomingEvent, Routes, fan_out_ba
 def build_deps() -> FanoutDeps:
     settings = fanout_settings()
     return FanoutDeps(
-        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
+        tenants=TenantsRepository(settings.subscriptions_table),
+        event_types=EventTypesRepository(settings.subscriptions_table),
+        events=EventsRepository(settings.subscriptions_table),
+        hooks=HooksRepository(settings.subscriptions_table),
         deliveries=QueueClient(settings.deliveries_queue_url),
         event_retention_days=settings.event_retention_days,
     )
@@ -59,7 +65,7 @@ def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
             batch.append(IncomingEvent(record.message_id, parse_message(record), raw_member(record.body, "data")))
         except EventRejected as rejected:
             failures[record.message_id] = rejected
-    report = fan_out_batch(batch, deps, Routes(deps.subscriptions), utcnow())
+    report = fan_out_batch(batch, deps, Routes(deps.hooks), utcnow())
     failures.update(report.failures)
     metrics.add_metric(name=names.DELIVERIES_QUEUED, unit=MetricUnit.Count, value=report.queued)
     counted: Counter[str] = Counter()

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.common import contract
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.events import EventsRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.tenants import TenantsRepository
 from functions.common.errors import (
     DependencyFailure,
     EventRejected,
@@ -23,7 +26,10 @@ from functions.common.observability import logger
 
 @dataclass
 class FanoutDeps:
-    subscriptions: SubscriptionsRepository
+    tenants: TenantsRepository
+    event_types: EventTypesRepository
+    events: EventsRepository
+    hooks: HooksRepository
     deliveries: QueueClient
     event_retention_days: int
 
@@ -33,14 +39,14 @@ class Routes:
     """The routing index for one SQS batch: one lookup per (tenant, event type) per batch, reading only the
     hooks that listen to that type (and the tenant's glob hooks), never all of a tenant's hooks."""
 
-    subscriptions: SubscriptionsRepository
+    hooks: HooksRepository
     cache: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def of(self, tenant_id: str, event_type: str) -> list[str]:
         """Ids of the active hooks whose `on` matches. Paused and disabled hooks have no routes."""
         key = (tenant_id, event_type)
         if key not in self.cache:
-            self.cache[key] = self.subscriptions.route(tenant_id, event_type)
+            self.cache[key] = self.hooks.route(tenant_id, event_type)
         return self.cache[key]
 
 
@@ -48,13 +54,13 @@ def _store_producer_event(message: EventMessage, raw_data: str | None, deps: Fan
     """A producer sent the publish body straight to the queue: it goes through the same ingest path as
     `POST /events`. Returns the event id (an id seen before keeps its stored event: idempotency).
     An event the rules refuse raises EventRejected, naming the field."""
-    if deps.subscriptions.get_tenant(message.tenant_id) is None:
+    if deps.tenants.get_tenant(message.tenant_id) is None:
         raise EventRejected(f"unknown tenant {message.tenant_id}", field="tenant_id")
     submission = Submission(
         tenant_id=message.tenant_id, type=message.type, data=message.data, raw_data=raw_data, id=message.id
     )
     try:
-        ingested = ingest(submission, deps.subscriptions, deps.event_retention_days, now)
+        ingested = ingest(submission, deps.event_types, deps.events, deps.event_retention_days, now)
     except (ValidationFailed, PayloadTooLarge) as refused:
         raise EventRejected(f"event rejected: {refused.message}", field=refused.field) from refused
     return ingested.event.id
@@ -90,7 +96,7 @@ def _event_id(message: EventMessage, raw_data: str | None, deps: FanoutDeps, now
 def _replayed(message: EventMessage, deps: FanoutDeps, now: datetime) -> Event | None:
     if not message.id:
         raise PermanentMessageError("a replay message needs an id", field="id")
-    return deps.subscriptions.get_event(message.tenant_id, message.id, now)
+    return deps.events.get_event(message.tenant_id, message.id, now)
 
 
 def _claim_all(
@@ -101,13 +107,13 @@ def _claim_all(
     so only that record fails."""
     claims = [(i.message.tenant_id, event_id, i.message_id or f"local-{event_id}") for i, event_id in wanted]
     try:
-        return deps.subscriptions.claim_fanouts(claims, now)
+        return deps.events.claim_fanouts(claims, now)
     except Exception:  # noqa: BLE001 - find the record that breaks the read; the others still go
         logger.exception("events not claimed as a batch; claiming each on its own")
     claimed: dict[tuple[str, str], Event] = {}
     for (incoming, _), (tenant_id, event_id, claimant) in zip(wanted, claims, strict=True):
         try:
-            event = deps.subscriptions.claim_fanout(tenant_id, event_id, claimant, now)
+            event = deps.events.claim_fanout(tenant_id, event_id, claimant, now)
         except Exception as exc:  # noqa: BLE001 - the per-record guard
             report.failures[incoming.message_id] = exc
             continue
@@ -202,7 +208,7 @@ def fan_out_batch(batch: Sequence[IncomingEvent], deps: FanoutDeps, routes: Rout
         if incoming.message_id in report.failures:
             continue  # SQS delivers it again; the claim is this message's, so the retry fans it out
         try:
-            deps.subscriptions.mark_fanned_out(event, sorted({*(event.fanout_hooks or []), *targets}), now)
+            deps.events.mark_fanned_out(event, sorted({*(event.fanout_hooks or []), *targets}), now)
         except Exception as exc:  # noqa: BLE001 - unrecorded: SQS delivers this record again
             report.failures[incoming.message_id] = exc
             continue

@@ -212,12 +212,12 @@ class LocalRuntime:
         _reset_function_caches()
 
     def _seed_catalog(self) -> None:
-        from functions.common.dal.subscriptions import SubscriptionsRepository
+        from functions.common.dal.event_types import EventTypesRepository
 
         assert self.resources
         spec = self.config.catalog or os.environ.get(Env.CATALOG, "")
         event_types = load_catalog(catalog_files(spec, DEFAULT_CATALOG_DIR))
-        SubscriptionsRepository(self.resources.subscriptions_table).put_event_types(event_types)
+        EventTypesRepository(self.resources.subscriptions_table).put_event_types(event_types)
         self.catalog_size = len(event_types)
 
     def _start_functions(self) -> None:

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.hooks import HooksRepository
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
 from hookwire.receiver import Receiver
@@ -39,7 +39,7 @@ def test_hostile_receivers_never_harm_another_tenant_end_to_end(runtime: LocalRu
         }
         # ... and one that the API refuses today, written straight to the table as an older record would be (a
         # stored non-ASCII host is no such case: it is sent to its IDNA-mapped form, see test_hostile_hooks_api)
-        store = SubscriptionsRepository(runtime.resources.subscriptions_table)  # type: ignore[union-attr]
+        store = HooksRepository(runtime.resources.subscriptions_table)  # type: ignore[union-attr]
         unsendable = {"non-latin-1 header": {"headers": {"X-Price": "price €5"}}}
         for name, update in unsendable.items():
             hook = hostile_client.call("POST", "/hooks", {"name": name, "url": receivers[0].url, "on": "lead.created"})

@@ -13,7 +13,7 @@ from standardwebhooks import Webhook
 from functions.api.deps import api_deps
 from functions.common.contract import Env
 from functions.common.dal.clients import aws
-from functions.common.dal.subscriptions import event_key
+from functions.common.dal.events import event_key
 from functions.common.settings import reset_settings_cache
 from functions.common.timeutil import utcnow
 from hookwire.receiver import Answer, always
@@ -149,7 +149,15 @@ def test_racing_identical_publishes_create_one_event(api, tenant, pipeline, rece
     def publish_once() -> None:
         results.append(
             publish_logic(
-                tenant["id"], body, None, deps.subscriptions, deps.events_queue, 30, deps.publish_limiter, utcnow()
+                tenant["id"],
+                body,
+                None,
+                deps.event_types,
+                deps.events,
+                deps.events_queue,
+                30,
+                deps.publish_limiter,
+                utcnow(),
             ).created
         )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.hooks import HooksRepository
 from tests.conftest import create_hook, publish
 
 
 def _stored_bypassing_checks(api, tenant, aws_env, receiver, update: dict) -> dict:
     """A hook whose stored record bypassed the API's checks (written straight to the table)."""
     hook = create_hook(api, tenant["token"], receiver.url, on="lead.created")
-    store = SubscriptionsRepository(aws_env.subscriptions_table)
+    store = HooksRepository(aws_env.subscriptions_table)
     store.update_hook(tenant["id"], hook["id"], lambda current: current.model_copy(update=update))
     return hook
 

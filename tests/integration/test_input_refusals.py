@@ -10,7 +10,7 @@ import json
 from typing import Any
 from unittest.mock import patch
 
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.event_types import EventTypesRepository
 from functions.common.models import EventType
 from functions.common.validation import MAX_DATA_DEPTH
 from tests.conftest import ADMIN_TOKEN, create_hook, publish
@@ -175,7 +175,7 @@ def test_schemas_that_reach_outside_or_cost_unbounded_time_are_refused_naming_sc
 
 def test_a_stored_schema_with_a_remote_ref_is_never_fetched(api, tenant, aws_env) -> None:
     # Given a schema with a remote $ref stored before these rules existed (written past the API)
-    SubscriptionsRepository(aws_env.subscriptions_table).put_event_types(
+    EventTypesRepository(aws_env.subscriptions_table).put_event_types(
         [EventType(type="legacy.created", json_schema={"$ref": "http://127.0.0.1:9/schema.json"})]
     )
     # When an event of that type is published

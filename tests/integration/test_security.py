@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from functions.common.dal.clients import aws
+from functions.common.dal.hooks import hook_key
 from functions.common.dal.secret_box import SecretBox, encryption_context
 from functions.common.errors import DependencyFailure
 from tests.conftest import ADMIN_TOKEN, create_hook
@@ -27,7 +28,7 @@ def test_hook_secrets_are_stored_encrypted_and_bound_to_their_hook(api, tenant, 
     # And a stored ciphertext only opens with its own hook's encryption context
     item = aws.get("dynamodb").get_item(
         TableName=aws_env.subscriptions_table,
-        Key={"pk": {"S": f"TENANT#{tenant['id']}"}, "sk": {"S": f"HOOK#{hook['id']}"}},
+        Key=hook_key(tenant["id"], hook["id"]),
     )["Item"]
     ciphertext = json.loads(item["doc"]["S"])["secrets"][0]["ciphertext"]
     box = SecretBox(aws_env.kms_key_id)

@@ -11,7 +11,9 @@ import pytest
 from functions.common import metric_names as names
 from functions.common.dal.clients import aws
 from functions.common.dal.dynamo import s
-from functions.common.dal.subscriptions import SubscriptionsRepository, event_key, tenant_pk
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.events import event_key
+from functions.common.dal.hooks import hook_key
 from functions.common.ingest import MAX_DATA_BYTES
 from functions.common.models import EventType
 from functions.common.validation import MAX_DATA_DEPTH
@@ -145,7 +147,7 @@ def test_an_unreadable_hook_fails_only_its_own_deliveries(
     create_hook(api, other_tenant["token"], other.url, on="lead.created")
     aws.get("dynamodb").update_item(
         TableName=aws_env.subscriptions_table,
-        Key={"pk": s(tenant_pk(tenant["id"])), "sk": s(f"HOOK#{broken['id']}")},
+        Key=hook_key(tenant["id"], broken["id"]),
         UpdateExpression="SET doc = :doc",
         ExpressionAttributeValues={":doc": s('{"id": "' + broken["id"] + '", "on": 5}')},
     )
@@ -164,7 +166,7 @@ def test_one_bad_event_message_fails_only_itself(api, tenant, pipeline, receiver
     # Given a healthy hook, and a stored event record that no longer parses
     token = tenant["token"]
     create_hook(api, token, receiver.url, on="lead.created")
-    SubscriptionsRepository(aws_env.subscriptions_table).put_event_types([EventType(type="lead.created")])
+    EventTypesRepository(aws_env.subscriptions_table).put_event_types([EventType(type="lead.created")])
     aws.get("dynamodb").put_item(
         TableName=aws_env.subscriptions_table,
         Item={

@@ -146,7 +146,7 @@ def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_
 ) -> None:
     from unittest.mock import patch
 
-    from functions.common.dal.subscriptions import SubscriptionsRepository
+    from functions.common.dal.hooks import HooksRepository
 
     # Given three hooks on lead.* and two on other types, and five lead.created events
     token = tenant["token"]
@@ -158,10 +158,8 @@ def test_fanout_routes_once_per_tenant_and_type_per_batch_reading_only_matching_
         publish(api, token, "lead.created", {"n": index})
     # When fanout takes the batch
     with (
-        patch.object(
-            SubscriptionsRepository, "route", autospec=True, side_effect=SubscriptionsRepository.route
-        ) as route,
-        patch.object(SubscriptionsRepository, "list_hooks", autospec=True) as list_hooks,
+        patch.object(HooksRepository, "route", autospec=True, side_effect=HooksRepository.route) as route,
+        patch.object(HooksRepository, "list_hooks", autospec=True) as list_hooks,
     ):
         pipeline.fanout.poll_once(0)
     # Then it looked the routes up once, never listed the tenant's hooks, and only active matches receive

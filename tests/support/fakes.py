@@ -18,6 +18,8 @@ from functions.common.retry import RetrySchedule
 
 @dataclass
 class FakeStore:
+    """Hooks and events as delivery sees them (the HookStore and EventStore ports): pass it as both."""
+
     hooks: dict[str, Hook] = field(default_factory=dict)
     events: dict[str, Event] = field(default_factory=dict)
     broken_hooks: set[str] = field(default_factory=set)  # reading these raises, as a corrupt item would
@@ -50,6 +52,10 @@ class FakeStore:
         if updated is not None:
             self.hooks[hook_id] = updated
         return updated or current
+
+    def mark_settled(self, tenant_id: str, event_id: str, hook_id: str, at: datetime) -> None:
+        event = self.events[event_id]
+        self.events[event_id] = event.model_copy(update={"settled": {**event.settled, hook_id: at}})
 
 
 @dataclass
@@ -134,8 +140,10 @@ def fake_deps(
     schedule: str = "1s,1s",
 ) -> DeliverDeps:
     extra = {"clock": clock} if clock else {}
+    store = store or FakeStore()
     return DeliverDeps(
-        subscriptions=store or FakeStore(),
+        hooks=store,
+        events=store,
         executions=executions or FakeExecutions(),
         deliveries=queue or FakeQueue(),
         http=http or ScriptedSender(),  # type: ignore[arg-type]
@@ -151,8 +159,9 @@ def fake_deps(
 
 @dataclass
 class FakeSubscriptions:
-    """What fanout reads and writes: tenants, event types, hooks (routed as the routing index does) and
-    events in dicts; claiming an event in `unreadable_events` raises, as reading a corrupted record does."""
+    """What fanout reads and writes, standing in for its four repositories (pass it as each): tenants,
+    event types, hooks (routed as the routing index does) and events in dicts; claiming an event in
+    `unreadable_events` raises, as reading a corrupted record does."""
 
     tenants: dict[str, Tenant] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from functions.common.models import Event, Execution
 
 @dataclass
 class EventsFake:
-    """The event part of SubscriptionsRepository."""
+    """The events repository (functions/common/dal/events.py)."""
 
     events: dict[str, Event] = field(default_factory=dict)
     settled: list[tuple[str, str, str, datetime]] = field(default_factory=list)

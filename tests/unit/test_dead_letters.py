@@ -25,7 +25,7 @@ EVENT = Event(id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", cre
 def _deps(events: EventsFake | None = None) -> tuple[DeadLetterDeps, EventsFake, ExecutionsFake]:
     events = events or EventsFake({"evt_1": EVENT})
     executions = ExecutionsFake()
-    return DeadLetterDeps(subscriptions=events, executions=executions), events, executions
+    return DeadLetterDeps(events=events, executions=executions), events, executions
 
 
 class _EventsDown(EventsFake):

@@ -116,7 +116,15 @@ def _fanout_world(hooks: int) -> tuple[FakeSubscriptions, FakeQueue, FanoutDeps]
         hooks={"ten_1": [_hook(f"hook_{i:02d}") for i in range(hooks)]},
     )
     queue = FakeQueue()
-    deps = FanoutDeps(subscriptions=subscriptions, deliveries=queue, event_retention_days=1)  # type: ignore[arg-type]
+    # One in-memory table stands in for the four repositories fanout reads.
+    deps = FanoutDeps(
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
+        deliveries=queue,  # type: ignore[arg-type]
+        event_retention_days=1,
+    )
     return subscriptions, queue, deps
 
 

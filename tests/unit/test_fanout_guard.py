@@ -60,7 +60,15 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeSubscriptions, FakeQueue
 
 def _run(world, records: list[dict[str, Any]]) -> tuple[set[str], list[str]]:
     subscriptions, deliveries, _ = world
-    deps = FanoutDeps(subscriptions=subscriptions, deliveries=deliveries, event_retention_days=1)  # type: ignore[arg-type]
+    # One in-memory table stands in for the four repositories fanout reads.
+    deps = FanoutDeps(
+        tenants=subscriptions,  # type: ignore[arg-type]
+        event_types=subscriptions,  # type: ignore[arg-type]
+        events=subscriptions,  # type: ignore[arg-type]
+        hooks=subscriptions,  # type: ignore[arg-type]
+        deliveries=deliveries,  # type: ignore[arg-type]
+        event_retention_days=1,
+    )
     response = handler.process_batch({"Records": records}, deps)
     failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
     return failed, sorted(json.loads(m.body)["hook_id"] for m in deliveries.sent)

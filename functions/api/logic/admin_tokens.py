@@ -7,8 +7,8 @@ from datetime import datetime
 from functions.api.logic.auth import ADMIN_TOKEN_PREFIX, hash_token
 from functions.api.schemas import AdminTokenCreated, AdminTokenView, CreateAdminToken, ItemList
 from functions.common import ids
-from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import NotFound
+from functions.common.dal.tokens import TokensRepository
+from functions.common.errors import TokenNotFound
 from functions.common.models import ROOT_TOKEN_ID, Scope, TokenRecord
 
 ROOT_TOKEN_NAME = "root (the Secrets Manager admin secret)"
@@ -24,30 +24,28 @@ def _view(record: TokenRecord) -> AdminTokenView:
     )
 
 
-def create_admin_token(
-    body: CreateAdminToken, subscriptions: SubscriptionsRepository, now: datetime
-) -> AdminTokenCreated:
+def create_admin_token(body: CreateAdminToken, tokens: TokensRepository, now: datetime) -> AdminTokenCreated:
     """Shown once and stored only as its SHA-256, like tenant tokens."""
     token = ids.random_token(ADMIN_TOKEN_PREFIX)
     record = TokenRecord(
         id=ids.new_id("adm"), token_hash=hash_token(token), created_at=now, name=body.name, scopes=body.scopes
     )
-    subscriptions.put_token(record)
+    tokens.put_token(record)
     return AdminTokenCreated(**_view(record).model_dump(), token=token)
 
 
-def list_admin_tokens(subscriptions: SubscriptionsRepository) -> ItemList[AdminTokenView]:
+def list_admin_tokens(tokens: TokensRepository) -> ItemList[AdminTokenView]:
     """The root token first (it can't be revoked here: rotate the secret), then the scoped tokens."""
     root = AdminTokenView(
         id=ROOT_TOKEN_ID,
         name=ROOT_TOKEN_NAME,
         scopes=list(Scope),
         created_at=None,
-        last_used_at=subscriptions.root_last_used(),
+        last_used_at=tokens.root_last_used(),
     )
-    return ItemList[AdminTokenView](items=[root, *(_view(record) for record in subscriptions.list_tokens(None))])
+    return ItemList[AdminTokenView](items=[root, *(_view(record) for record in tokens.list_tokens(None))])
 
 
-def revoke_admin_token(token_id: str, subscriptions: SubscriptionsRepository) -> None:
-    if not subscriptions.revoke_token(None, token_id):
-        raise NotFound(f"admin token {token_id} not found", field="token_id")
+def revoke_admin_token(token_id: str, tokens: TokensRepository) -> None:
+    if not tokens.revoke_token(None, token_id):
+        raise TokenNotFound(token_id)

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from functions.api.access import Access
 from functions.common.dal.admin_secret import AdminSecret
 from functions.common.dal.portal_sessions import PortalSessionsRepository
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.tenants import TenantsRepository
+from functions.common.dal.tokens import TokensRepository
 from functions.common.errors import DependencyFailure, Forbidden, Unauthorized, ValidationFailed
 from functions.common.models import ROOT_TOKEN_ID, PortalCredentialKind, Principal, PrincipalKind, Scope, TokenRecord
 from functions.common.observability import logger
@@ -38,16 +39,16 @@ def _stale(last_used_at: datetime | None, now: datetime) -> bool:
 class TokenUsage:
     """Keeps `last_used_at` fresh cheaply. A failed usage write never fails the request it belongs to."""
 
-    subscriptions: SubscriptionsRepository
+    tokens: TokensRepository
     root_recorded_at: datetime | None = None
 
     def record(self, token: TokenRecord, now: datetime) -> None:
         if _stale(token.last_used_at, now):
-            self._write(lambda: self.subscriptions.touch_token(token.token_hash, now), token.id)
+            self._write(lambda: self.tokens.touch_token(token.token_hash, now), token.id)
 
     def record_root(self, now: datetime) -> None:
         if _stale(self.root_recorded_at, now):
-            self._write(lambda: self.subscriptions.touch_root(now), ROOT_TOKEN_ID)
+            self._write(lambda: self.tokens.touch_root(now), ROOT_TOKEN_ID)
             self.root_recorded_at = now
 
     @staticmethod
@@ -61,7 +62,7 @@ class TokenUsage:
 def authenticate(
     authorization: str | None,
     admin_secret: AdminSecret,
-    subscriptions: SubscriptionsRepository,
+    tokens: TokensRepository,
     portal_sessions: PortalSessionsRepository,
     usage: TokenUsage,
     now: datetime,
@@ -80,7 +81,7 @@ def authenticate(
     if token.startswith((TENANT_TOKEN_PREFIX + "_", ADMIN_TOKEN_PREFIX + "_")):
         # The lookup is by SHA-256 of the token: the stored hash never reveals it, and the
         # comparison happens inside the key lookup, so there is no early-exit timing to measure.
-        record = subscriptions.find_token(hash_token(token))
+        record = tokens.find_token(hash_token(token))
         if record is not None:
             usage.record(record, now)
             return _principal_of(record)
@@ -134,13 +135,13 @@ def require_token_holder(principal: Principal, action: str) -> None:
         raise Forbidden(f"a portal session cannot {action}", field="authorization")
 
 
-def tenant_scope(principal: Principal, named_tenant: str | None, subscriptions: SubscriptionsRepository) -> str:
+def tenant_scope(principal: Principal, named_tenant: str | None, tenants: TenantsRepository) -> str:
     """The tenant a request acts for: a tenant token's own, or the one the admin names explicitly."""
     if principal.kind is not PrincipalKind.ADMIN:
         assert principal.tenant_id is not None
         return principal.tenant_id
     if not named_tenant:
         raise ValidationFailed("the admin token must name a tenant here (tenant_id)", field="tenant_id")
-    if subscriptions.get_tenant(named_tenant) is None:
+    if tenants.get_tenant(named_tenant) is None:
         raise ValidationFailed(f"tenant {named_tenant} does not exist", field="tenant_id")
     return named_tenant

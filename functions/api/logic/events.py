@@ -15,10 +15,12 @@ from functions.api.schemas import (
     PublishEvent,
     ReplayEvent,
 )
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import OutgoingMessage, QueueClient
-from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import DependencyFailure, NotFound, ValidationFailed
+from functions.common.errors import DependencyFailure, EventNotFound, ValidationFailed
 from functions.common.ingest import Submission, ingest
 from functions.common.models import Event, EventMessage, Execution, ExecutionStatus
 
@@ -33,7 +35,8 @@ def publish(
     tenant_id: str,
     body: PublishEvent,
     raw_data: str | None,
-    subscriptions: SubscriptionsRepository,
+    event_types: EventTypesRepository,
+    events: EventsRepository,
     events_queue: QueueClient,
     retention_days: int,
     limiter: PublishLimiter,
@@ -46,7 +49,7 @@ def publish(
     """
     limiter.admit(tenant_id, now)
     submission = Submission(tenant_id=tenant_id, type=body.type, data=body.data, raw_data=raw_data, id=body.id)
-    ingested = ingest(submission, subscriptions, retention_days, now)
+    ingested = ingest(submission, event_types, events, retention_days, now)
     event = ingested.event
     accepted = EventAccepted(id=event.id, type=event.type, created_at=event.created_at)
     if not ingested.created:
@@ -59,7 +62,7 @@ def publish(
         _enqueue(event, events_queue)
     except DependencyFailure:
         # Not queued means not accepted: forget the event so the producer's retry (same id) goes through.
-        subscriptions.delete_event(tenant_id, event.id)
+        events.delete_event(tenant_id, event.id)
         raise
     return Published(accepted, True)
 
@@ -68,10 +71,10 @@ def _enqueue(event: Event, events_queue: QueueClient) -> None:
     events_queue.send(OutgoingMessage(body=EventMessage(tenant_id=event.tenant_id, id=event.id).model_dump_json()))
 
 
-def _get_event(tenant_id: str, event_id: str, subscriptions: SubscriptionsRepository, now: datetime) -> Event:
-    event = subscriptions.get_event(tenant_id, event_id, now)
+def _get_event(tenant_id: str, event_id: str, events: EventsRepository, now: datetime) -> Event:
+    event = events.get_event(tenant_id, event_id, now)
     if event is None:
-        raise NotFound(f"event {event_id} not found", field="event_id")
+        raise EventNotFound(event_id)
     return event
 
 
@@ -107,11 +110,11 @@ def _fanout_state(event: Event) -> str:
 def get_event(
     tenant_id: str,
     event_id: str,
-    subscriptions: SubscriptionsRepository,
+    events: EventsRepository,
     executions: ExecutionsRepository,
     now: datetime,
 ) -> EventDetail:
-    event = _get_event(tenant_id, event_id, subscriptions, now)
+    event = _get_event(tenant_id, event_id, events, now)
     by_hook: dict[str, list[Execution]] = {hook_id: [] for hook_id in event.fanout_hooks or []}
     for execution in executions.list_for_event(event.id, event.created_at, event.fanout_hooks or []):
         if execution.tenant_id == tenant_id:
@@ -131,14 +134,15 @@ def replay(
     tenant_id: str,
     event_id: str,
     body: ReplayEvent,
-    subscriptions: SubscriptionsRepository,
+    events: EventsRepository,
+    hooks: HooksRepository,
     events_queue: QueueClient,
     now: datetime,
 ) -> Accepted:
     """Run fan-out again for the event: to every matching active hook, or only to `hook_ids`."""
-    event = _get_event(tenant_id, event_id, subscriptions, now)
+    event = _get_event(tenant_id, event_id, events, now)
     if body.hook_ids:
-        missing = [h for h in body.hook_ids if subscriptions.get_hook(tenant_id, h) is None]
+        missing = [h for h in body.hook_ids if hooks.get_hook(tenant_id, h) is None]
         if missing:
             raise ValidationFailed(f"hook_ids: {', '.join(missing)} not found", field="hook_ids")
     message = EventMessage(tenant_id=tenant_id, id=event.id, replay=True, hook_ids=body.hook_ids)

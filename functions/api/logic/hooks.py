@@ -18,10 +18,13 @@ from functions.api.schemas import (
     UpdateHook,
 )
 from functions.common import ids, signing
+from functions.common.dal.event_types import EventTypesRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.secret_box import SecretBox, encryption_context
-from functions.common.dal.subscriptions import SubscriptionsRepository
+from functions.common.dal.tenants import TenantsRepository
 from functions.common.delivery import AttemptContext, DeliverDeps, attempt
-from functions.common.errors import NotFound, TooManyRequests, ValidationFailed
+from functions.common.delivery.ports import HookStore
+from functions.common.errors import HookNotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
 from functions.common.models import Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
 from functions.common.ssrf import UrlGuard, UrlRefused
@@ -31,9 +34,9 @@ HOOK_QUOTA_RETRY_AFTER_SECONDS = 60  # a quota frees up only when a hook is dele
 TEST_EVENT_TYPE = "webhook.test"
 
 
-def _check_on(on: list[str], subscriptions: SubscriptionsRepository) -> list[EventType]:
+def _check_on(on: list[str], event_types: EventTypesRepository) -> list[EventType]:
     """The catalogued types `on` matches; an entry that matches none is a 422."""
-    catalogue = subscriptions.list_event_types()
+    catalogue = event_types.list_event_types()
     unknown = unmatched_entries(on, [event_type.type for event_type in catalogue])
     if unknown:
         raise ValidationFailed(f"on: {', '.join(unknown)} match no catalogued event type", field="on")
@@ -56,9 +59,9 @@ def _check_status(status: HookStatus | None) -> None:
         raise ValidationFailed("status can be set to active or paused; Hookwire sets disabled itself", field="status")
 
 
-def _check_hook_quota(tenant_id: str, max_hooks: int, subscriptions: SubscriptionsRepository) -> None:
+def _check_hook_quota(tenant_id: str, max_hooks: int, hooks: HooksRepository) -> None:
     """The per-tenant hook limit (0: none). Two creations racing at the limit may both pass: at most one over."""
-    if max_hooks and subscriptions.count_hooks(tenant_id) >= max_hooks:
+    if max_hooks and hooks.count_hooks(tenant_id) >= max_hooks:
         raise TooManyRequests(
             f"this tenant has reached its limit of {max_hooks} hooks: delete one, or ask the operator to raise "
             "max_hooks_per_tenant",
@@ -74,27 +77,29 @@ def check_url(url: str, guard: UrlGuard) -> None:
         raise ValidationFailed(str(refused), field="url") from refused
 
 
-def get_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> Hook:
-    hook = subscriptions.get_hook(tenant_id, hook_id)
+def get_hook(tenant_id: str, hook_id: str, hooks: HookStore) -> Hook:
+    hook = hooks.get_hook(tenant_id, hook_id)
     if hook is None:
-        raise NotFound(f"hook {hook_id} not found", field="hook_id")
+        raise HookNotFound(hook_id)
     return hook
 
 
 def create_hook(
     tenant_id: str,
     body: CreateHook,
-    subscriptions: SubscriptionsRepository,
+    hooks: HooksRepository,
+    event_types: EventTypesRepository,
+    tenants: TenantsRepository,
     guard: UrlGuard,
     box: SecretBox,
     max_hooks: int,
     now: datetime,
 ) -> HookWithSecret:
     check_url(body.url, guard)
-    _check_hook_quota(tenant_id, max_hooks, subscriptions)
+    _check_hook_quota(tenant_id, max_hooks, hooks)
     _check_status(body.status)
-    matched = _check_on(body.on, subscriptions)
-    payload_format = body.payload_format or default_payload_format(subscriptions.get_tenant(tenant_id), matched)
+    matched = _check_on(body.on, event_types)
+    payload_format = body.payload_format or default_payload_format(tenants.get_tenant(tenant_id), matched)
     hook_id = ids.new_id("hook")
     secret = signing.generate_secret()
     hook = Hook(
@@ -111,22 +116,21 @@ def create_hook(
         updated_at=now,
         secrets=[_sealed(secret, box, tenant_id, hook_id, now)],
     )
-    subscriptions.create_hook(hook)
+    hooks.create_hook(hook)
     return hook_with_secret(hook, secret)
 
 
-def list_hooks(
-    tenant_id: str, limit: int, cursor: str | None, subscriptions: SubscriptionsRepository
-) -> Page[HookView]:
-    hooks, next_cursor = subscriptions.list_hooks(tenant_id, limit, cursor)
-    return Page[HookView](items=[hook_view(hook) for hook in hooks], next_cursor=next_cursor)
+def list_hooks(tenant_id: str, limit: int, cursor: str | None, hooks: HooksRepository) -> Page[HookView]:
+    found, next_cursor = hooks.list_hooks(tenant_id, limit, cursor)
+    return Page[HookView](items=[hook_view(hook) for hook in found], next_cursor=next_cursor)
 
 
 def update_hook(
     tenant_id: str,
     hook_id: str,
     body: UpdateHook,
-    subscriptions: SubscriptionsRepository,
+    hooks: HooksRepository,
+    event_types: EventTypesRepository,
     guard: UrlGuard,
     now: datetime,
 ) -> HookView:
@@ -137,7 +141,7 @@ def update_hook(
         check_url(body.url, guard)
     _check_status(body.status)
     if body.on is not None:
-        _check_on(body.on, subscriptions)
+        _check_on(body.on, event_types)
     for field_name, value in changes.items():
         if value is None and field_name not in ("description",):
             raise ValidationFailed(f"{field_name} can't be null", field=field_name)
@@ -148,12 +152,12 @@ def update_hook(
             update.update(disabled_reason=None, failing_since=None)
         return hook.model_copy(update=update)
 
-    return hook_view(subscriptions.update_hook(tenant_id, hook_id, apply))
+    return hook_view(hooks.update_hook(tenant_id, hook_id, apply))
 
 
-def delete_hook(tenant_id: str, hook_id: str, subscriptions: SubscriptionsRepository) -> None:
-    if not subscriptions.delete_hook(tenant_id, hook_id):
-        raise NotFound(f"hook {hook_id} not found", field="hook_id")
+def delete_hook(tenant_id: str, hook_id: str, hooks: HooksRepository) -> None:
+    if not hooks.delete_hook(tenant_id, hook_id):
+        raise HookNotFound(hook_id)
 
 
 def _sealed(secret: str, box: SecretBox, tenant_id: str, hook_id: str, now: datetime) -> HookSecret:
@@ -164,7 +168,7 @@ def rotate_secret(
     tenant_id: str,
     hook_id: str,
     body: RotateSecret,
-    subscriptions: SubscriptionsRepository,
+    hooks: HooksRepository,
     box: SecretBox,
     now: datetime,
 ) -> HookWithSecret:
@@ -182,25 +186,32 @@ def rotate_secret(
             old = sorted(old, key=lambda s: s.created_at, reverse=True)[:MAX_OLD_SECRETS]
         return hook.model_copy(update={"secrets": [sealed, *old], "updated_at": now})
 
-    return hook_with_secret(subscriptions.update_hook(tenant_id, hook_id, apply), secret)
+    return hook_with_secret(hooks.update_hook(tenant_id, hook_id, apply), secret)
 
 
-def _test_data(event_type: str, hook: Hook, subscriptions: SubscriptionsRepository) -> dict[str, Any]:
+def _test_data(event_type: str, hook: Hook, event_types: EventTypesRepository) -> dict[str, Any]:
     """The catalogued example of the type, so the receiver sees a realistic body; else a short note."""
-    catalogued = subscriptions.get_event_type(event_type) if event_type != TEST_EVENT_TYPE else None
+    catalogued = event_types.get_event_type(event_type) if event_type != TEST_EVENT_TYPE else None
     if catalogued is not None and catalogued.example is not None:
         return catalogued.example
     return {"message": "This is a test delivery from Hookwire.", "hook_id": hook.id}
 
 
-def send_test(tenant_id: str, hook_id: str, body: TestDelivery, deps: DeliverDeps, now: datetime) -> ExecutionDetail:
+def send_test(
+    tenant_id: str,
+    hook_id: str,
+    body: TestDelivery,
+    event_types: EventTypesRepository,
+    deps: DeliverDeps,
+    now: datetime,
+) -> ExecutionDetail:
     """A real, signed delivery of a sample event, recorded as an execution. Works on paused hooks.
 
     Whatever the hook or its receiver does, the answer is the recorded execution (failed, with its error):
     `attempt` never raises."""
-    hook = get_hook(tenant_id, hook_id, deps.subscriptions)
+    hook = get_hook(tenant_id, hook_id, deps.hooks)
     event_type = body.type or TEST_EVENT_TYPE
-    data = body.data if body.data is not None else _test_data(event_type, hook, deps.subscriptions)
+    data = body.data if body.data is not None else _test_data(event_type, hook, event_types)
     event = Event(
         id=ids.new_id("evt_test"),
         tenant_id=tenant_id,

@@ -20,8 +20,8 @@ from functions.api.schemas import (
 )
 from functions.common import ids
 from functions.common.dal.portal_sessions import PortalSessionsRepository
-from functions.common.dal.subscriptions import SubscriptionsRepository
-from functions.common.errors import NotFound, Unauthorized
+from functions.common.dal.tenants import TenantsRepository
+from functions.common.errors import TenantNotFound, Unauthorized
 from functions.common.models import PortalBranding, PortalCredential, PortalCredentialKind
 from functions.common.settings import PortalSettings
 
@@ -68,7 +68,7 @@ def create_link(
 def exchange(
     body: ExchangePortalCode,
     portal_sessions: PortalSessionsRepository,
-    subscriptions: SubscriptionsRepository,
+    tenants: TenantsRepository,
     settings: PortalSettings,
     now: datetime,
 ) -> PortalSessionView:
@@ -77,7 +77,7 @@ def exchange(
     link = portal_sessions.find(hash_token(body.code), now) if body.code.startswith(PORTAL_LINK_PREFIX + "_") else None
     if link is None or link.kind is not PortalCredentialKind.LINK:
         raise Unauthorized(LINK_REJECTED, field="code")
-    tenant = subscriptions.get_tenant(link.tenant_id)
+    tenant = tenants.get_tenant(link.tenant_id)
     if tenant is None:
         raise Unauthorized(LINK_REJECTED, field="code")
     token = ids.random_token(PORTAL_SESSION_PREFIX)
@@ -102,8 +102,8 @@ def exchange(
 
 
 def revoke_all(
-    tenant_id: str, portal_sessions: PortalSessionsRepository, subscriptions: SubscriptionsRepository
+    tenant_id: str, portal_sessions: PortalSessionsRepository, tenants: TenantsRepository
 ) -> PortalSessionsRevoked:
-    if subscriptions.get_tenant(tenant_id) is None:
-        raise NotFound(f"tenant {tenant_id} not found", field="tenant_id")
+    if tenants.get_tenant(tenant_id) is None:
+        raise TenantNotFound(tenant_id)
     return PortalSessionsRevoked(revoked=portal_sessions.revoke_all(tenant_id))

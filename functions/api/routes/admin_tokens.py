@@ -14,15 +14,15 @@ router = APIGatewayHttpRouter()
 
 @router.post("/admin/tokens", summary="Issue a scoped admin token; the answer carries it, shown once")
 def create_admin_token(body: CreateAdminToken) -> Response[AdminTokenCreated]:
-    return reply(201, admin_tokens.create_admin_token(body, deps().subscriptions, now()))
+    return reply(201, admin_tokens.create_admin_token(body, deps().tokens, now()))
 
 
 @router.get("/admin/tokens", summary="List admin tokens (never the tokens themselves)")
 def list_admin_tokens() -> ItemList[AdminTokenView]:
-    return admin_tokens.list_admin_tokens(deps().subscriptions)
+    return admin_tokens.list_admin_tokens(deps().tokens)
 
 
 @router.delete("/admin/tokens/<token_id>", summary="Revoke a scoped admin token")
 def revoke_admin_token(token_id: str) -> Response[None]:
-    admin_tokens.revoke_admin_token(token_id, deps().subscriptions)
+    admin_tokens.revoke_admin_token(token_id, deps().tokens)
     return Response(204)

@@ -36,7 +36,7 @@ def principal_of(context: dict) -> Principal:
 
 
 def tenant(context: dict, named_tenant: str | None = None) -> str:
-    return tenant_scope(principal_of(context), named_tenant, deps().subscriptions)
+    return tenant_scope(principal_of(context), named_tenant, deps().tenants)
 
 
 def reply(status: int, body: Any = None) -> Response[Any]:

@@ -31,7 +31,9 @@ def publish(body: PublishEvent) -> Response[EventAccepted]:
     scope = tenant(router.context, body.tenant_id)
     raw_data = raw_member(router.current_event.decoded_body or "", "data")
     retention = d.settings.event_retention_days
-    result = events.publish(scope, body, raw_data, d.subscriptions, d.events_queue, retention, d.publish_limiter, now())
+    result = events.publish(
+        scope, body, raw_data, d.event_types, d.events, d.events_queue, retention, d.publish_limiter, now()
+    )
     if result.created:
         metrics.add_metric(name=names.EVENTS_PUBLISHED, unit=MetricUnit.Count, value=1)
     return reply(202 if result.created else 200, result.event)
@@ -40,11 +42,11 @@ def publish(body: PublishEvent) -> Response[EventAccepted]:
 @router.get("/events/<event_id>", summary="The event with each matching hook's delivery state")
 def get_event(event_id: IdPath, tenant_id: TenantParam = None) -> EventDetail:
     d = deps()
-    return events.get_event(tenant(router.context, tenant_id), event_id, d.subscriptions, d.executions, now())
+    return events.get_event(tenant(router.context, tenant_id), event_id, d.events, d.executions, now())
 
 
 @router.post("/events/<event_id>/replay", summary="Run fan-out again, optionally for some hooks only")
 def replay(event_id: IdPath, body: ReplayEvent | None = None, tenant_id: TenantParam = None) -> Response[Accepted]:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    return reply(202, events.replay(scope, event_id, body or ReplayEvent(), d.subscriptions, d.events_queue, now()))
+    return reply(202, events.replay(scope, event_id, body or ReplayEvent(), d.events, d.hooks, d.events_queue, now()))

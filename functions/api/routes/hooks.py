@@ -45,22 +45,24 @@ def create_hook(body: CreateHook, tenant_id: TenantParam = None) -> Response[Hoo
     scope = tenant(router.context, tenant_id)
     d = deps()
     max_hooks = d.settings.max_hooks_per_tenant
-    return reply(201, hooks.create_hook(scope, body, d.subscriptions, d.guard, d.secret_box, max_hooks, now()))
+    created = hooks.create_hook(scope, body, d.hooks, d.event_types, d.tenants, d.guard, d.secret_box, max_hooks, now())
+    return reply(201, created)
 
 
 @router.get("/hooks", summary="List hooks (never with secrets)")
 def list_hooks(limit: Limit = 50, cursor: Cursor = None, tenant_id: TenantParam = None) -> Page[HookView]:
-    return hooks.list_hooks(tenant(router.context, tenant_id), limit, cursor, deps().subscriptions)
+    return hooks.list_hooks(tenant(router.context, tenant_id), limit, cursor, deps().hooks)
 
 
 @router.get("/hooks/<hook_id>", summary="Get a hook")
 def get_hook(hook_id: IdPath, tenant_id: TenantParam = None) -> HookView:
-    return hook_view(hooks.get_hook(tenant(router.context, tenant_id), hook_id, deps().subscriptions))
+    return hook_view(hooks.get_hook(tenant(router.context, tenant_id), hook_id, deps().hooks))
 
 
 def _update(hook_id: str, body: UpdateHook, tenant_id: str | None) -> HookView:
     d = deps()
-    return hooks.update_hook(tenant(router.context, tenant_id), hook_id, body, d.subscriptions, d.guard, now())
+    scope = tenant(router.context, tenant_id)
+    return hooks.update_hook(scope, hook_id, body, d.hooks, d.event_types, d.guard, now())
 
 
 @router.put("/hooks/<hook_id>", summary="Update a hook (partial body)")
@@ -75,7 +77,7 @@ def patch_hook(hook_id: IdPath, body: UpdateHook, tenant_id: TenantParam = None)
 
 @router.delete("/hooks/<hook_id>", summary="Delete a hook")
 def delete_hook(hook_id: IdPath, tenant_id: TenantParam = None) -> Response[None]:
-    hooks.delete_hook(tenant(router.context, tenant_id), hook_id, deps().subscriptions)
+    hooks.delete_hook(tenant(router.context, tenant_id), hook_id, deps().hooks)
     return Response(204)
 
 
@@ -83,13 +85,14 @@ def delete_hook(hook_id: IdPath, tenant_id: TenantParam = None) -> Response[None
 def rotate(hook_id: IdPath, body: RotateSecret | None = None, tenant_id: TenantParam = None) -> HookWithSecret:
     scope = tenant(router.context, tenant_id)
     d = deps()
-    return hooks.rotate_secret(scope, hook_id, body or RotateSecret(), d.subscriptions, d.secret_box, now())
+    return hooks.rotate_secret(scope, hook_id, body or RotateSecret(), d.hooks, d.secret_box, now())
 
 
 @router.post("/hooks/<hook_id>/test", summary="Send a real, signed test delivery and return its execution")
 def test(hook_id: IdPath, body: TestDelivery | None = None, tenant_id: TenantParam = None) -> ExecutionDetail:
     scope = tenant(router.context, tenant_id)
-    execution = hooks.send_test(scope, hook_id, body or TestDelivery(), deps().delivery, now())
+    d = deps()
+    execution = hooks.send_test(scope, hook_id, body or TestDelivery(), d.event_types, d.delivery, now())
     if execution.failure_class == "internal":
         metrics.add_metric(name=names.DELIVERY_ITEM_ERRORS, unit=MetricUnit.Count, value=1)
     return execution
@@ -106,14 +109,14 @@ def list_executions(
 ) -> Page[ExecutionView]:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    return executions.list_executions(scope, hook_id, limit, cursor, status, event_type, d.subscriptions, d.executions)
+    return executions.list_executions(scope, hook_id, limit, cursor, status, event_type, d.hooks, d.executions)
 
 
 @router.get("/hooks/<hook_id>/executions/<execution_id>", summary="One execution, with the request sent")
 def get_execution(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) -> ExecutionDetail:
     d = deps()
     scope = tenant(router.context, tenant_id)
-    return executions.get_execution(scope, hook_id, execution_id, d.subscriptions, d.executions, now())
+    return executions.get_execution(scope, hook_id, execution_id, d.hooks, d.events, d.executions, now())
 
 
 @router.post("/hooks/<hook_id>/executions/<execution_id>/retry", summary="Deliver that event to this hook again now")
@@ -121,6 +124,6 @@ def retry(hook_id: IdPath, execution_id: IdPath, tenant_id: TenantParam = None) 
     d = deps()
     scope = tenant(router.context, tenant_id)
     accepted = executions.retry_execution(
-        scope, hook_id, execution_id, d.subscriptions, d.executions, d.deliveries_queue, now()
+        scope, hook_id, execution_id, d.hooks, d.events, d.executions, d.deliveries_queue, now()
     )
     return reply(202, accepted)

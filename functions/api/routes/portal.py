@@ -54,7 +54,7 @@ def create_portal_session(body: CreatePortalSession) -> Response[PortalSessionCr
 @router.post(EXCHANGE_PATH, summary="Exchange a magic link's code for a portal session (no token needed)")
 def exchange_portal_code(body: ExchangePortalCode) -> PortalSessionView:
     d = deps()
-    return portal.exchange(body, d.portal_sessions, d.subscriptions, d.settings, now())
+    return portal.exchange(body, d.portal_sessions, d.tenants, d.settings, now())
 
 
 @router.get(BRANDING_PATH, summary="The deployment's portal branding (no token needed)")
@@ -65,7 +65,7 @@ def portal_branding() -> BrandingView:
 @router.delete("/tenants/<tenant_id>/portal-sessions", summary="Revoke every portal link and session of a tenant")
 def revoke_portal_sessions(tenant_id: IdPath) -> PortalSessionsRevoked:
     d = deps()
-    return portal.revoke_all(tenant_id, d.portal_sessions, d.subscriptions)
+    return portal.revoke_all(tenant_id, d.portal_sessions, d.tenants)
 
 
 def _static(file: portal_assets.StaticFile) -> Response[str]:

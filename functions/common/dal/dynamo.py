@@ -26,6 +26,11 @@ def n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
+def key_of(item: Item) -> Item:
+    """The key attributes of a stored item (both tables key on `pk` and `sk`), to delete or re-read it."""
+    return {"pk": item["pk"], "sk": item["sk"]}
+
+
 def plain(item: Item) -> dict[str, Any]:
     """Flatten the S/N attributes this project stores into a dict of Python values."""
     out: dict[str, Any] = {}

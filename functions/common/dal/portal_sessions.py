@@ -16,8 +16,8 @@ from datetime import datetime
 
 from functions.common.dal import dynamo
 from functions.common.dal.dynamo import Item, n, s
-from functions.common.dal.subscriptions import tenant_pk
 from functions.common.dal.table import TableRepository
+from functions.common.dal.tenants import tenant_partition
 from functions.common.models import PortalCredential
 from functions.common.timeutil import epoch_seconds
 
@@ -29,7 +29,7 @@ def credential_key(token_hash: str) -> Item:
 
 
 def index_key(tenant_id: str, credential_id: str) -> Item:
-    return {"pk": s(tenant_pk(tenant_id)), "sk": s(f"{INDEX_PREFIX}{credential_id}")}
+    return {"pk": s(tenant_partition(tenant_id)), "sk": s(f"{INDEX_PREFIX}{credential_id}")}
 
 
 class PortalSessionsRepository(TableRepository):
@@ -65,11 +65,11 @@ class PortalSessionsRepository(TableRepository):
             self._db,
             self.table,
             key_condition="pk = :pk AND begins_with(sk, :prefix)",
-            values={":pk": s(tenant_pk(tenant_id)), ":prefix": s(INDEX_PREFIX)},
+            values={":pk": s(tenant_partition(tenant_id)), ":prefix": s(INDEX_PREFIX)},
         )
         deletes: list[Item] = []
         for item in indexed:
-            deletes.append({"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}})
+            deletes.append({"DeleteRequest": {"Key": dynamo.key_of(item)}})
             deletes.append({"DeleteRequest": {"Key": credential_key(item["token_hash"]["S"])}})
         dynamo.batch_write(self._db, self.table, deletes)
         return len(indexed)

@@ -11,7 +11,14 @@ from datetime import datetime
 
 from functions.common.dal.secret_box import encryption_context
 from functions.common.delivery.outcome import AttemptContext, AttemptOutcome, DeliveryKey, record_attempt
-from functions.common.delivery.ports import DeliveryStore, ExecutionLog, HttpSender, QueuePublisher, SecretOpener
+from functions.common.delivery.ports import (
+    EventStore,
+    ExecutionLog,
+    HookStore,
+    HttpSender,
+    QueuePublisher,
+    SecretOpener,
+)
 from functions.common.delivery.request import OutgoingRequest, build_request
 from functions.common.http_client import HttpResult
 from functions.common.models import Event, Hook
@@ -23,7 +30,8 @@ from functions.common.retry import RetrySchedule
 class DeliverDeps:
     """Built once per container by `functions.common.delivery.factory.delivery_deps`; tests pass fakes."""
 
-    subscriptions: DeliveryStore
+    hooks: HookStore
+    events: EventStore
     executions: ExecutionLog
     deliveries: QueuePublisher
     http: HttpSender

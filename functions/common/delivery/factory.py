@@ -9,10 +9,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
+from functions.common.dal.events import EventsRepository
 from functions.common.dal.executions import ExecutionsRepository
+from functions.common.dal.hooks import HooksRepository
 from functions.common.dal.queues import QueueClient
 from functions.common.dal.secret_box import SecretBox
-from functions.common.dal.subscriptions import SubscriptionsRepository
 from functions.common.delivery.attempt import DeliverDeps
 from functions.common.http_client import WebhookHttpClient
 from functions.common.settings import DeliverSettings
@@ -41,7 +42,8 @@ def shared_executor(workers: int) -> ThreadPoolExecutor:
 def delivery_deps(settings: DeliverSettings) -> DeliverDeps:
     concurrency = settings.delivery_concurrency
     return DeliverDeps(
-        subscriptions=SubscriptionsRepository(settings.subscriptions_table),
+        hooks=HooksRepository(settings.subscriptions_table),
+        events=EventsRepository(settings.subscriptions_table),
         executions=ExecutionsRepository(settings.executions_table, settings.execution_retention_days),
         deliveries=QueueClient(settings.deliveries_queue_url),
         http=shared_http_client(settings.allow_http, settings.allowed_cidrs, concurrency),

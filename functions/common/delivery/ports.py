@@ -12,18 +12,24 @@ from functions.common.http_client import HttpResult
 from functions.common.models import Event, Execution, Hook
 
 
-class DeliveryStore(Protocol):
-    """Hooks and events (the subscriptions table)."""
+class HookStore(Protocol):
+    """What delivery reads and changes of hooks (functions/common/dal/hooks.py)."""
 
     def get_hook(self, tenant_id: str, hook_id: str) -> Hook | None: ...
 
     def get_hooks(self, keys: Iterable[tuple[str, str]]) -> dict[str, Hook]: ...
 
+    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook: ...
+
+
+class EventStore(Protocol):
+    """What delivery reads and marks of events (functions/common/dal/events.py)."""
+
     def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None: ...
 
     def get_events(self, keys: Iterable[tuple[str, str]]) -> dict[str, Event]: ...
 
-    def update_hook(self, tenant_id: str, hook_id: str, change: Callable[[Hook], Hook | None]) -> Hook: ...
+    def mark_settled(self, tenant_id: str, event_id: str, hook_id: str, at: datetime) -> None: ...
 
 
 class ExecutionLog(Protocol):
