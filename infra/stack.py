@@ -31,7 +31,14 @@ API_SUBSCRIPTIONS = (
     "dynamodb:BatchWriteItem",
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
-FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+# BatchGetItem: fan-out claims a batch's events in one consistent read.
+FANOUT_SUBSCRIPTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+)
 DELIVER_SUBSCRIPTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -240,9 +240,18 @@ class LocalRuntime:
         for function in self.functions.values():
             function.wait_ready()
         sqs = aws.get("sqs")
+        # Fan-out's batches are filled within the batching window, as on Lambda. Deliver's are not: a filled
+        # batch shares its request concurrency among more tenants, and a receiver that never answers could
+        # then hold the others' deliveries for a whole timeout (tests/e2e/test_local_runtime_concurrency.py).
         queues = (
-            (self.resources.events_queue_url, "fanout", contract.EVENTS_CONSUMER, config.fanout_concurrency),
-            (self.resources.deliveries_queue_url, "deliver", contract.DELIVERIES_CONSUMER, config.delivery_concurrency),
+            (self.resources.events_queue_url, "fanout", contract.EVENTS_CONSUMER, config.fanout_concurrency, True),
+            (
+                self.resources.deliveries_queue_url,
+                "deliver",
+                contract.DELIVERIES_CONSUMER,
+                config.delivery_concurrency,
+                False,
+            ),
         )
         self.pollers = [
             QueuePoller(
@@ -252,9 +261,9 @@ class LocalRuntime:
                 spec.batch_size,
                 config.poll_wait_seconds,
                 concurrency,
-                spec.max_batching_window_seconds,
+                spec.max_batching_window_seconds if fill else 0,
             )
-            for url, name, spec, concurrency in queues
+            for url, name, spec, concurrency, fill in queues
         ]
         self.pollers += [
             QueuePoller(
