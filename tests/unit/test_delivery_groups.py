@@ -129,7 +129,8 @@ def _fanout_world(hooks: int) -> tuple[FakeSubscriptions, FakeQueue, FanoutDeps]
 
 
 def test_fanout_sends_one_message_per_event_and_ten_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given 25 hooks on a type and a batch of two producer events of that type
+    # Given groups of 10 hooks, 25 hooks on a type and a batch of two producer events of that type
+    monkeypatch.setattr(contract, "DELIVERY_GROUP_SIZE", 10)
     monkeypatch.setattr(fanout_handler.metrics, "add_metric", lambda **_: None)
     _, queue, deps = _fanout_world(25)
     events = [{"tenant_id": "ten_1", "type": "lead.created", "data": {}, "id": f"e{i}"} for i in range(2)]
@@ -138,14 +139,15 @@ def test_fanout_sends_one_message_per_event_and_ten_hooks(monkeypatch: pytest.Mo
     # Then each event went out as groups of at most 10 hooks that together name every hook once
     assert _failed(response) == set()
     messages = [DeliveryMessage.model_validate_json(m.body) for m in queue.sent]
-    assert len(messages) == 6 and all(len(m.members()) <= contract.DELIVERY_GROUP_SIZE for m in messages)
+    assert len(messages) == 6 and all(len(m.members()) <= 10 for m in messages)
     for event_id in ("e0", "e1"):
         hooks = [h.hook_id for m in messages if m.event_id == event_id for h in m.members()]
         assert sorted(hooks) == [f"hook_{i:02d}" for i in range(25)]
 
 
 def test_fanout_fails_only_the_event_whose_deliveries_could_not_be_queued(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given SQS refuses the deliveries of event e1 only
+    # Given groups of 10 hooks and SQS refusing the deliveries of event e1 only
+    monkeypatch.setattr(contract, "DELIVERY_GROUP_SIZE", 10)
     monkeypatch.setattr(fanout_handler.metrics, "add_metric", lambda **_: None)
     _, queue, deps = _fanout_world(2)
     queue.refuse = lambda m: '"e1"' in m.body
