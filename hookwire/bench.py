@@ -4,12 +4,16 @@ For 1, 10 and 100 hooks per event, events are published with the pollers paused,
 the backlog (`publishes_per_second` is the API's rate, `deliveries_per_second` the pipeline's: one
 fanout and one deliver container on moto). Per delivery it reports:
 
-- `aws_requests_per_delivery`: the functions' own calls, and the event source's receive/delete calls apart;
+- `aws_requests_per_delivery`: the functions' own calls, and the event source's receive/delete calls apart
+  (a receive that found the queue empty is an idle poll, a fixed cost: `idle_event_source_receives`);
 - DynamoDB write and read units computed from the items written and read (`hookwire.cost_meter`), and the
   most write units one partition key took per published event (a per-tenant key would show here);
 - `lambda_ms_per_delivery`: the handlers' wall time with every AWS call's local (moto) time replaced by a
   typical in-region latency (`pricing.AWS_CALL_MILLISECONDS`);
-- `log_bytes_per_delivery`: the functions' log lines at INFO plus Lambda's START/END/REPORT lines;
+- `log_bytes_per_delivery`: the functions' log lines at INFO plus Lambda's START/END/REPORT lines when the
+  stack's system log level writes them (it does not: `constants.LAMBDA_SYSTEM_LOG_LEVEL` is WARN);
+- `mean_batch_size` per function (messages per invocation, as the event source fills batches within its
+  batching window) and `deliveries_per_deliver_invocation` (a group message is several deliveries);
 - `usd_per_million_deliveries` by service, from `hookwire.pricing`.
 
 Then routing at 5,000 hooks per tenant (10 matching), and the handlers' import time against a bare
@@ -42,6 +46,7 @@ from hookwire.local.lambda_emulation import SerialInvoker
 from hookwire.local.runtime import LocalConfig, LocalRuntime
 from hookwire.receiver import Receiver
 from infra import constants
+from infra.config import DeployConfig
 
 RESULTS_FILE = Path("bench/results.json")
 EVENT_TYPE = "order.status.changed"
@@ -77,13 +82,14 @@ def _time_invocations(meter: CostMeter) -> tuple[Invocations, Any]:
     def timed(self: SerialInvoker, event: dict[str, Any]) -> dict[str, Any]:
         thread = threading.get_ident()
         aws_before, calls_before = meter.aws_seconds_by_thread[thread], meter.aws_calls_by_thread[thread]
+        meter_before = meter.meter_seconds_by_thread[thread]
         started = time.perf_counter()
         try:
             return original(self, event)
         finally:
             invocations.record(
                 self.name,
-                time.perf_counter() - started,
+                time.perf_counter() - started - (meter.meter_seconds_by_thread[thread] - meter_before),
                 meter.aws_seconds_by_thread[thread] - aws_before,
                 meter.aws_calls_by_thread[thread] - calls_before,
             )
@@ -181,6 +187,7 @@ def run(events: int, hooks: int, timeout: float) -> dict[str, Any]:
             logs.bytes = 0
             for poller in runtime.pollers:
                 poller.pause()
+                poller.batches = poller.messages = 0
             started = time.perf_counter()
             for index in range(events):
                 client.call("POST", "/events", {"type": EVENT_TYPE, "data": {"orderId": index, "status": "shipped"}})
@@ -204,7 +211,9 @@ def run(events: int, hooks: int, timeout: float) -> dict[str, Any]:
     read_units = sum(meter.read_units.values())
     gb_seconds = sum(ms / 1000 * MEMORY_MB[name] / 1024 for name, ms in invocations.billed_ms.items())
     invocation_count = sum(invocations.count.values())
-    log_bytes = logs.bytes + invocation_count * pricing.LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION
+    log_bytes = logs.bytes + invocation_count * pricing.platform_log_bytes_per_invocation(
+        constants.LAMBDA_SYSTEM_LOG_LEVEL
+    )
     bytes_out = sum(len(d.body) + sum(len(k) + len(v) + 4 for k, v in d.headers.items()) for d in deliveries)
     usage = pricing.Usage(
         http_api_requests=events * per,
@@ -216,6 +225,7 @@ def run(events: int, hooks: int, timeout: float) -> dict[str, Any]:
         kms_requests=meter.kms_requests * per,
         log_bytes=log_bytes * per,
         bytes_out=bytes_out * per,
+        tracing=DeployConfig().tracing,
     )
     hottest_key, hottest_units = max(meter.write_units_by_key.items(), key=lambda kv: kv[1], default=(("", ""), 0.0))
     return {
@@ -238,8 +248,14 @@ def run(events: int, hooks: int, timeout: float) -> dict[str, Any]:
         "lambda_ms_per_delivery": round(sum(invocations.billed_ms.values()) * per, 2),
         "lambda_ms_by_function": {k: round(v * per, 2) for k, v in invocations.billed_ms.items()},
         "lambda_invocations_per_delivery": round(invocation_count * per, 3),
+        "mean_batch_size": {
+            poller.invoke.name: round(poller.mean_batch_size, 2) for poller in runtime.pollers if poller.batches
+        },
+        "deliveries_per_deliver_invocation": round(len(deliveries) / max(1, invocations.count["deliver"]), 2),
+        "idle_event_source_receives": meter.idle_receives,
         "log_bytes_per_delivery": round(log_bytes * per, 1),
         "usd_per_million_deliveries": pricing.usd_per_million(usage),
+        "xray_usd_per_million_if_tracing": round(pricing.xray_usd_per_million(usage.lambda_invocations), 4),
         "publishes_per_second": round(events / publish_seconds, 1),
         "deliveries_per_second": round(len(deliveries) / drain_seconds, 1),
         "delivered_after_ms": _percentiles([(d.received_at - drain_started) * 1000 for d in deliveries] or [0.0]),

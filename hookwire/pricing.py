@@ -26,8 +26,10 @@ XRAY_USD_PER_MILLION_TRACES_RECORDED = 5.00
 XRAY_SAMPLED_SHARE = 0.05  # the default sampling rule: 1 request a second, then 5 %
 DATA_TRANSFER_OUT_USD_PER_GIB = 0.09  # to the internet, first 10 TiB a month
 
-# Lambda writes START, END and REPORT lines for every invocation into the function's log group.
+# Lambda writes START, END and REPORT lines for every invocation into the function's log group, as
+# INFO-level system logs: a system log level of WARN or above (JSON log format) leaves them out.
 LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION = 330
+_SYSTEM_LOG_LEVELS_WITH_PLATFORM_LINES = frozenset({"DEBUG", "INFO"})
 # Lambda bills wall time; locally the AWS calls go to moto, so their measured time is replaced by this
 # typical in-region latency of one DynamoDB or SQS call.
 AWS_CALL_MILLISECONDS = 6.0
@@ -44,6 +46,15 @@ def eventbridge_usd_per_million_deliveries(hooks_per_event: int) -> float:
     )
 
 
+def xray_usd_per_million(lambda_invocations: float) -> float:
+    """Active tracing: each sampled invocation is one trace recorded."""
+    return lambda_invocations * XRAY_SAMPLED_SHARE * XRAY_USD_PER_MILLION_TRACES_RECORDED
+
+
+def platform_log_bytes_per_invocation(system_log_level: str) -> int:
+    return LAMBDA_PLATFORM_LOG_BYTES_PER_INVOCATION if system_log_level in _SYSTEM_LOG_LEVELS_WITH_PLATFORM_LINES else 0
+
+
 @dataclass(frozen=True)
 class Usage:
     """What one delivery uses, on average (fractions: per-event work is shared by the event's hooks)."""
@@ -57,6 +68,7 @@ class Usage:
     kms_requests: float
     log_bytes: float
     bytes_out: float
+    tracing: bool  # X-Ray active tracing deployed (`-c tracing=true`)
 
 
 def usd_per_million(usage: Usage) -> dict[str, float]:
@@ -70,7 +82,7 @@ def usd_per_million(usage: Usage) -> dict[str, float]:
         "dynamodb_reads": usage.dynamodb_read_units * DYNAMODB_USD_PER_MILLION_READ_UNITS,
         "kms": usage.kms_requests * KMS_USD_PER_MILLION_REQUESTS,
         "cloudwatch_logs": usage.log_bytes * PER_MILLION / GIB * CLOUDWATCH_LOGS_USD_PER_GIB_INGESTED,
-        "xray": usage.lambda_invocations * XRAY_SAMPLED_SHARE * XRAY_USD_PER_MILLION_TRACES_RECORDED,
+        "xray": xray_usd_per_million(usage.lambda_invocations) if usage.tracing else 0.0,
         "data_transfer_out": usage.bytes_out * PER_MILLION / GIB * DATA_TRANSFER_OUT_USD_PER_GIB,
     }
     rounded = {name: round(value, 4) for name, value in by_service.items()}

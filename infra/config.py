@@ -29,6 +29,9 @@ class DeployConfig(PortalSettings):
     execution_retention_days: RetentionDays = contract.DEFAULT_EXECUTION_RETENTION_DAYS
     event_retention_days: RetentionDays = contract.DEFAULT_EVENT_RETENTION_DAYS
     log_retention_days: int = 30
+    # X-Ray active tracing on every function: about $0.03 (10 hooks per event) to $0.30 (1 hook) per million
+    # deliveries at the default 5 % sampling; off by default (docs/cost.md).
+    tracing: bool = False
     catalog: str = "catalogs"
     powertools_layer_arn: str | None = None
     alarm_email: str | None = None

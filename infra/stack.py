@@ -33,7 +33,14 @@ API_SUBSCRIPTIONS = (
     "dynamodb:BatchWriteItem",
 )
 API_EXECUTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
-FANOUT_SUBSCRIPTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+# BatchGetItem: fan-out claims a batch's events in one consistent read.
+FANOUT_SUBSCRIPTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+)
 FANOUT_EXECUTIONS = ("dynamodb:Query",)  # a recovery's pages read the hook's executions
 DELIVER_SUBSCRIPTIONS = (
     "dynamodb:GetItem",

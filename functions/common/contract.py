@@ -89,13 +89,22 @@ class ConsumerSpec:
         return self.function_timeout_seconds * 6
 
 
+# Fan-out takes up to 100 events per invocation (batches above 10 need a batching window, which Lambda's
+# SQS event source then fills under load): routes are read once per (tenant, type) per batch and the
+# deliveries are sent in full SendMessageBatch calls across the batch's events.
 EVENTS_CONSUMER = ConsumerSpec(
     function_timeout_seconds=60,
-    batch_size=10,
+    batch_size=100,
     max_batching_window_seconds=1,
     max_receive_count=5,
     max_concurrency=20,
 )
+# One deliveries message carries an event to up to this many hooks (retries carry one hook each), so a
+# batch of 10 messages is up to 10 x this many deliveries, read in one BatchGetItem and recorded in
+# BatchWriteItems. 1 until deliver's request concurrency covers a whole batch: with 10, a batch of up to 100
+# deliveries shares 10 workers, and a group of never-answering receivers delays the other tenants'
+# deliveries in that batch (tests/e2e/test_hostile_receivers_e2e.py). docs/cost.md has the numbers at 10.
+DELIVERY_GROUP_SIZE = 1
 DELIVERIES_CONSUMER = ConsumerSpec(
     function_timeout_seconds=60,
     batch_size=10,

@@ -311,7 +311,12 @@ class RecoveryPage(BaseModel):
 
 
 class DeliveryMessage(BaseModel):
-    """Body of a deliveries-queue message: deliver `event_id` to `hook_id`, attempt number `attempt`."""
+    """Body of a deliveries-queue message: deliver `event_id` to `hook_id`, attempt number `attempt`.
+
+    Fan-out sends one message per event and up to `contract.DELIVERY_GROUP_SIZE` of its hooks: the first
+    is `hook_id`, the others `more_hook_ids` (a *group*). Every other message (retries, hops, deferrals,
+    manual retries, a group member re-sent on its own) names one hook and leaves `more_hook_ids` empty.
+    """
 
     tenant_id: str
     hook_id: str
@@ -320,6 +325,15 @@ class DeliveryMessage(BaseModel):
     not_before: datetime | None = None
     manual: bool = False
     recovery_id: str | None = None
+    more_hook_ids: list[str] = Field(default_factory=list)
+
+    def members(self) -> list[DeliveryMessage]:
+        """One single-hook message per hook this message delivers to (itself when it names one hook)."""
+        if not self.more_hook_ids:
+            return [self]
+        return [
+            self.model_copy(update={"hook_id": h, "more_hook_ids": []}) for h in [self.hook_id, *self.more_hook_ids]
+        ]
 
 
 class PortalBranding(BaseModel):

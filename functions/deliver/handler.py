@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -68,22 +69,44 @@ def _emit_metrics(report: BatchReport) -> None:
         metrics.add_metric(name=names.END_TO_END_LAG, unit=MetricUnit.Milliseconds, value=lag)
 
 
+def _log_batch(messages: int, report: BatchReport) -> None:
+    """The batch's one INFO line (a failed attempt adds its own; a successful one logs at DEBUG)."""
+    logger.info(
+        "delivery batch",
+        extra={
+            "messages": messages,
+            "sent": report.sent,
+            "succeeded": report.succeeded,
+            "retrying": report.retrying,
+            "failed": report.failed,
+            "deferred": report.deferred,
+            "skipped": report.skipped,
+            "redelivered": len(report.redeliver),
+        },
+    )
+
+
 def process_batch(event: dict[str, Any], deps: DeliverDeps, budget_seconds: float | None = None) -> dict[str, Any]:
-    """Deliver the whole batch concurrently within `budget_seconds`, then let BatchProcessor report the
-    records SQS must deliver again: unparseable ones, and those whose outcome could not be recorded."""
+    """Deliver the whole batch concurrently within `budget_seconds` (a group message is one delivery per
+    hook), then let BatchProcessor report the records SQS must deliver again: unparseable ones, and those
+    with an outcome that could neither be recorded nor re-sent as its own message."""
     records = event.get("Records", [])
     failures: dict[str, Exception] = {}
     held: set[str] = set()
     batch: list[QueuedDelivery] = []
     for record in records:
         try:
-            batch.append(_parse(record))
+            queued = _parse(record)
         except PermanentMessageError as exc:
             failures[record["messageId"]] = exc
+            continue
+        members = queued.message.members()
+        batch += [replace(queued, message=member, grouped=len(members) > 1) for member in members]
     if batch:
         try:
             report = deliver_batch(batch, deps, utcnow(), budget_seconds)
             _emit_metrics(report)
+            _log_batch(len(records), report)
             unrecorded = DependencyFailure("the delivery's outcome could not be recorded or scheduled")
             failures.update(dict.fromkeys(report.redeliver, unrecorded))
             kept = MessageKept("kept on the FIFO queue for its next attempt; the hook's later events wait")

@@ -43,15 +43,17 @@ UNKNOWN_EVENT_TYPE = "unknown"
 
 @dataclass(frozen=True)
 class QueuedDelivery:
-    """A delivery message and the SQS message id it came in, so a failure can name that one message.
+    """A single-hook delivery and the SQS message id it came in, so a failure can name that one message.
 
     `ordered`: it came from the FIFO queue (receipt handle given): what comes next for it (a retry, a wait)
-    keeps this message, held out of sight until due, so the hook's later events wait behind it."""
+    keeps this message, held out of sight until due, so the hook's later events wait behind it.
+    `grouped`: the message carried the event to several hooks (`DeliveryMessage.members`)."""
 
     message_id: str
     message: DeliveryMessage
     ordered: bool = False
     receipt_handle: str = ""
+    grouped: bool = False
 
 
 @dataclass
@@ -63,6 +65,7 @@ class BatchReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0  # messages put back on the queue: early ones, and those the time budget left
+    skipped: int = 0  # ended without an attempt: hook deleted or not active, event no longer retained
     hooks_disabled: int = 0
     item_errors: int = 0
     retries_cancelled: int = 0  # automatic retries dropped: a manual retry had delivered the event
@@ -204,13 +207,16 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
             continue  # already failed while loading
         if hook is None:
             logger.info("hook deleted; delivery dropped", extra=message.model_dump(mode="json"))
+            report.skipped += 1
         elif event is None:
             logger.warning("event no longer retained; delivery dropped", extra=message.model_dump(mode="json"))
+            report.skipped += 1
         elif superseded_by_manual_retry(message, event):
             logger.info("automatic retry cancelled: a manual retry delivered the event", extra=delivery.ids)
             report.retries_cancelled += 1
         elif hook.status is not HookStatus.ACTIVE and not message.manual:
             delivery.execution = _skip_execution(message, hook, event, now)
+            report.skipped += 1
         else:
             sendable.append(delivery)
     return sendable
@@ -319,10 +325,10 @@ def _record(deliveries: list[_Delivery], deps: DeliverDeps, report: BatchReport)
     store_down = False
     for delivery in pending:
         if store_down:
-            _redeliver(delivery, report)
+            _deliver_again(delivery, report)
         elif not _record_one(delivery, deps):
             store_down = True  # even a bare record failed: don't spend the remaining time on more calls
-            _redeliver(delivery, report)
+            _deliver_again(delivery, report)
 
 
 def _record_one(delivery: _Delivery, deps: DeliverDeps) -> bool:
@@ -349,8 +355,21 @@ def _record_one(delivery: _Delivery, deps: DeliverDeps) -> bool:
         return False
 
 
+def _deliver_again(delivery: _Delivery, report: BatchReport) -> None:
+    """Its outcome is not recorded: the delivery is made again. A member of a group is re-sent as its own
+    message (with the batch's other messages), so the group's other hooks are not delivered twice; a
+    message of one hook is redelivered by SQS."""
+    if not delivery.queued.grouped:
+        _redeliver(delivery, report)
+        return
+    delivery.follow_up = OutgoingMessage(body=delivery.message.model_dump_json(exclude_defaults=True))
+    report.item_errors += 1
+
+
 def _redeliver(delivery: _Delivery, report: BatchReport) -> None:
-    """Its outcome is not recorded: SQS delivers the message again (its next attempt is not scheduled)."""
+    """Its outcome is not recorded: SQS delivers the message again (its next attempt is not scheduled).
+    For a group member that could not even be re-sent on its own, that is the whole group: a last resort
+    that repeats the group's other deliveries (at least once, never lost)."""
     delivery.follow_up = None
     report.redeliver.add(delivery.queued.message_id)
     report.item_errors += 1
@@ -403,9 +422,12 @@ def _apply_hook_change(hooks: HookStore, desired: Hook) -> None:
 
 
 def _log_attempt(outcome: AttemptOutcome) -> None:
-    """One line per delivery at INFO: ids and outcome, never the payload. The details at DEBUG."""
+    """One line per attempt: ids and outcome, never the payload; at INFO when it did not succeed, at DEBUG
+    when it did (its execution record and the metrics already say so, and at ~300 bytes a line the logs
+    would cost about $0.15 per million deliveries: docs/cost.md). The details at DEBUG."""
     execution = outcome.execution
-    logger.info(
+    log = logger.debug if execution.status is ExecutionStatus.SUCCEEDED else logger.info
+    log(
         "delivery attempt",
         extra={
             "tenant_id": execution.tenant_id,

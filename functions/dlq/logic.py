@@ -97,7 +97,8 @@ def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now
         kind = kind_of(letter.body)
         try:
             if kind is Kind.DELIVERY:
-                deliveries.append((letter, DeliveryMessage.model_validate_json(letter.body)))
+                members = DeliveryMessage.model_validate_json(letter.body).members()
+                deliveries += [(letter, member) for member in members]  # a group: one execution per hook
             elif kind is Kind.EVENT:
                 _record_fanout_failure(letter, EventMessage.model_validate_json(letter.body), deps, report)
             else:

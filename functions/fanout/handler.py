@@ -1,4 +1,4 @@
-"""fanout λ: drains the events queue. Wiring only: parse each record, call fan_out."""
+"""fanout λ: drains the events queue. Wiring only: parse each record, call handle_batch."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from functions.common.rawjson import raw_member
 from functions.common.recovery import RecoveryDeps
 from functions.common.settings import fanout_settings
 from functions.common.timeutil import utcnow
-from functions.fanout.logic import FanoutDeps, Routes, handle_message
+from functions.fanout.logic import FanoutDeps, IncomingEvent, Routes, handle_batch
 
 
 def build_deps() -> FanoutDeps:
@@ -64,33 +64,44 @@ def parse_message(record: SQSRecord) -> EventMessage:
 
 def process_batch(event: dict[str, Any], deps: FanoutDeps) -> dict[str, Any]:
     """Each record on its own: one that fails is logged, counted and left for redelivery (then the DLQ);
-    the others go through."""
-    routes = Routes(deps.hooks)
-    failures: Counter[str] = Counter()
-
-    def handle(record: SQSRecord) -> None:
+    the others go through, their deliveries sent together (`handle_batch`)."""
+    failures: dict[str, Exception] = {}
+    batch: list[IncomingEvent] = []
+    for record in (SQSRecord(raw) for raw in event.get("Records", [])):
         try:
-            message = parse_message(record)
-            queued = handle_message(message, deps, routes, utcnow(), raw_member(record.body, "data"), record.message_id)
+            batch.append(IncomingEvent(record.message_id, parse_message(record), raw_member(record.body, "data")))
         except EventRejected as rejected:
+            failures[record.message_id] = rejected
+    report = handle_batch(batch, deps, Routes(deps.hooks), utcnow())
+    failures.update(report.failures)
+    metrics.add_metric(name=names.DELIVERIES_QUEUED, unit=MetricUnit.Count, value=report.queued)
+    counted: Counter[str] = Counter()
+
+    def check(record: SQSRecord) -> None:
+        failure = failures.get(record.message_id)
+        if failure is None:
+            return
+        if isinstance(failure, EventRejected):
             if record.attributes.approximate_receive_count == "1":
-                failures[names.EVENTS_REJECTED] += 1  # an event, not each of its receives
+                counted[names.EVENTS_REJECTED] += 1  # an event, not each of its receives
             logger.warning(
                 "event rejected; the message goes to the DLQ",
-                extra={"message_id": record.message_id, "field": rejected.field, "error": rejected.message},
+                extra={"message_id": record.message_id, "field": failure.field, "error": failure.message},
             )
-            raise
-        except Exception:
-            failures[names.EVENT_MESSAGES_FAILED] += 1
-            logger.exception("events message could not be processed", extra={"message_id": record.message_id})
-            raise
-        metrics.add_metric(name=names.DELIVERIES_QUEUED, unit=MetricUnit.Count, value=queued)
+        else:
+            counted[names.EVENT_MESSAGES_FAILED] += 1
+            logger.error(
+                "events message could not be processed",
+                extra={"message_id": record.message_id, "error": f"{type(failure).__name__}: {failure}"},
+                exc_info=failure,
+            )
+        raise failure
 
     try:
-        return process_partial_response(event=event, record_handler=handle, processor=BatchProcessor(EventType.SQS))
+        return process_partial_response(event=event, record_handler=check, processor=BatchProcessor(EventType.SQS))
     finally:
         for name in names.INPUT_FAILURES:
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=failures[name])
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=counted[name])
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import uuid
@@ -15,6 +16,8 @@ from functions.common import contract
 
 # Not a child of the functions' "hookwire" logger (Powertools), whose JSON handler it would go through.
 LOG_NAME = "hookwire-local"
+# SQS returns at most 10 messages per ReceiveMessage and deletes at most 10 per DeleteMessageBatch.
+RECEIVE_LIMIT = 10
 log = logging.getLogger(LOG_NAME)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -141,6 +144,11 @@ def sqs_records(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any
 class QueuePoller:
     """What Lambda's SQS event source does: receive a batch, invoke, delete what succeeded.
 
+    Like the event source, a poller fills its batch: it receives up to 10 messages a call and, while the
+    batch has fewer than `batch_size` messages, keeps receiving until the batching window
+    (`batching_window_seconds`, the mapping's MaximumBatchingWindowInSeconds) has passed. So a backlog is
+    drained in full batches, and a trickle waits at most the window.
+
     `concurrency` pollers run at once (the event source's maximum concurrency), each waiting for its
     invocation, so up to that many batches are in the function at the same time. Failed records
     (`batchItemFailures`) are left alone: they come back after the visibility timeout, and SQS moves them
@@ -156,6 +164,7 @@ class QueuePoller:
         batch_size: int,
         wait_seconds: int = 1,
         concurrency: int = 1,
+        batching_window_seconds: float = 0.0,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
@@ -163,6 +172,7 @@ class QueuePoller:
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
         self.concurrency = concurrency
+        self.batching_window_seconds = batching_window_seconds
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -174,26 +184,50 @@ class QueuePoller:
         self._idle = threading.Condition()  # notified when a poller finishes a cycle
         self._active = 0  # pollers inside a receive-invoke-delete cycle
         self.batches = 0
+        self.messages = 0
         self.errors = 0
 
-    def _count(self, batches: int = 0, errors: int = 0) -> None:
+    def _count(self, batches: int = 0, messages: int = 0, errors: int = 0) -> None:
         with self._count_lock:
             self.batches += batches
+            self.messages += messages
             self.errors += errors
 
-    def poll_once(self, wait_seconds: int | None = None) -> int:
-        """One receive-invoke-delete cycle; returns how many messages it received."""
+    @property
+    def mean_batch_size(self) -> float:
+        return self.messages / self.batches if self.batches else 0.0
+
+    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
+            MaxNumberOfMessages=min(RECEIVE_LIMIT, count),
+            WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
+        return response.get("Messages", [])
+
+    def _fill_batch(self, wait_seconds: int) -> list[dict[str, Any]]:
+        """Up to `batch_size` messages: the first receive waits `wait_seconds`; once one message is in, more
+        are received until the batch is full or the batching window has passed."""
+        messages = self._receive(self.batch_size, wait_seconds)
+        window_ends = time.monotonic() + self.batching_window_seconds
+        while messages and len(messages) < self.batch_size:
+            remaining = window_ends - time.monotonic()
+            if remaining <= 0:
+                break
+            more = self._receive(self.batch_size - len(messages), max(1, math.ceil(remaining)))
+            if not more:
+                break
+            messages += more
+        return messages
+
+    def poll_once(self, wait_seconds: int | None = None) -> int:
+        """One receive-invoke-delete cycle; returns how many messages it received."""
+        messages = self._fill_batch(self.wait_seconds if wait_seconds is None else wait_seconds)
         if not messages:
             return 0
-        self._count(batches=1)
+        self._count(batches=1, messages=len(messages))
         try:
             result = self.invoke(sqs_records(messages, self.queue_arn))
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
@@ -206,9 +240,10 @@ class QueuePoller:
             )
             return len(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
-        for start in range(0, len(done), 10):
+        for start in range(0, len(done), RECEIVE_LIMIT):
             entries = [
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done[start : start + RECEIVE_LIMIT])
             ]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         return len(messages)

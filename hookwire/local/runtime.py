@@ -240,15 +240,32 @@ class LocalRuntime:
         for function in self.functions.values():
             function.wait_ready()
         sqs = aws.get("sqs")
+        # Fan-out's batches are filled within the batching window, as on Lambda. Deliver's are not: a filled
+        # batch shares its request concurrency among more tenants, and a receiver that never answers could
+        # then hold the others' deliveries for a whole timeout (tests/e2e/test_local_runtime_concurrency.py).
         queues = (
-            (self.resources.events_queue_url, "fanout", contract.EVENTS_CONSUMER, config.fanout_concurrency),
-            (self.resources.deliveries_queue_url, "deliver", contract.DELIVERIES_CONSUMER, config.delivery_concurrency),
+            (self.resources.events_queue_url, "fanout", contract.EVENTS_CONSUMER, config.fanout_concurrency, True),
+            (
+                self.resources.deliveries_queue_url,
+                "deliver",
+                contract.DELIVERIES_CONSUMER,
+                config.delivery_concurrency,
+                False,
+            ),
             # One poller: moto's own FIFO queues (kept for FIFO semantics) are not safe for concurrent receives.
-            (self.resources.ordered_deliveries_queue_url, "deliver", contract.ORDERED_DELIVERIES_CONSUMER, 1),
+            (self.resources.ordered_deliveries_queue_url, "deliver", contract.ORDERED_DELIVERIES_CONSUMER, 1, False),
         )
         self.pollers = [
-            QueuePoller(sqs, url, self.functions[name], spec.batch_size, config.poll_wait_seconds, concurrency)
-            for url, name, spec, concurrency in queues
+            QueuePoller(
+                sqs,
+                url,
+                self.functions[name],
+                spec.batch_size,
+                config.poll_wait_seconds,
+                concurrency,
+                spec.max_batching_window_seconds if fill else 0,
+            )
+            for url, name, spec, concurrency, fill in queues
         ]
         self.pollers += [
             QueuePoller(

@@ -1,4 +1,4 @@
-"""One way to build every Hookwire function: arm64, Python 3.13, Powertools layer, JSON logs, tracing."""
+"""One way to build every Hookwire function: arm64, Python 3.13, Powertools layer, JSON logs, optional tracing."""
 
 from __future__ import annotations
 
@@ -73,8 +73,13 @@ class HookwireFunction(Construct):
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
             layers=[powertools_layer(self, config.powertools_layer_arn)],
-            tracing=lambda_.Tracing.ACTIVE,
+            # X-Ray is a deployment setting (`-c tracing=true`), off by default: see docs/cost.md.
+            tracing=lambda_.Tracing.ACTIVE if config.tracing else lambda_.Tracing.DISABLED,
             logging_format=lambda_.LoggingFormat.JSON,
+            # WARN drops Lambda's START/END/REPORT lines (INFO-level system logs, ~330 bytes per invocation);
+            # the functions' own INFO lines still go out.
+            system_log_level_v2=lambda_.SystemLogLevel[constants.LAMBDA_SYSTEM_LOG_LEVEL],
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             log_group=self.log_group,
             role=self.role,
             description=description,
@@ -86,6 +91,7 @@ class HookwireFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": contract.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": contract.METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                "POWERTOOLS_TRACE_DISABLED": str(not config.tracing).lower(),
                 **environment,
             },
         )

@@ -49,14 +49,15 @@ def test_the_stack_has_every_capability(template) -> None:
     assert {"ApiUrl", "AdminSecretArn"} <= set(outputs)
 
 
-def test_event_sources_report_batch_item_failures(template) -> None:
-    template.all_resources_properties(
-        "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
-    )
-    sizes = sorted(
-        m["Properties"]["BatchSize"] for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()
-    )
-    assert sizes == [1, 10, 10, 10, 10, 10]  # the FIFO deliveries queue: one message per invocation
+def test_event_sources_report_batch_item_failures_and_fill_batches_in_a_window(template) -> None:
+    mappings = [m["Properties"] for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()]
+    assert all(props["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for props in mappings)
+    # The FIFO deliveries queue: one message per invocation; the events queue: batches above 10
+    batch_sizes = sorted(props["BatchSize"] for props in mappings)
+    assert batch_sizes == [1, 10, 10, 10, 10, contract.EVENTS_CONSUMER.batch_size]
+    # A window lets the event source fill batches under load (batches above 10 need one); FIFO queues take none
+    windows = sorted(props.get("MaximumBatchingWindowInSeconds", 0) for props in mappings)
+    assert windows == [0, 0, 1, 1, 1, 1]
 
 
 def test_the_ordered_deliveries_queue_and_its_dlq_are_fifo_with_explicit_deduplication(template) -> None:
@@ -80,15 +81,19 @@ def test_every_work_queue_has_a_dlq_and_visibility_at_least_six_times_the_functi
         assert props["VisibilityTimeout"] >= 6 * max(t for t in timeouts if t and t <= 60)
 
 
-def test_functions_are_arm64_python313_with_the_powertools_layer_tracing_and_json_logs(template) -> None:
+def test_functions_are_arm64_python313_with_the_powertools_layer_and_json_logs_without_platform_lines(template) -> None:
     functions = _resources(template, "AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("functions.")}
     assert len(ours) == 5
     for props in (f["Properties"] for f in ours.values()):
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.13"
-        assert props["TracingConfig"] == {"Mode": "Active"}
+        # Tracing is off unless deployed with `-c tracing=true` (docs/cost.md); Powertools is told so too
+        assert "TracingConfig" not in props or props["TracingConfig"] == {"Mode": "PassThrough"}
+        assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "true"
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
+        assert props["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
         assert props["Layers"] == [{"Ref": _powertools_parameter(template)}]
 
 

@@ -148,7 +148,7 @@ def test_an_event_whose_fanout_reached_the_dlq_shows_failed_until_replayed(
     create_hook(api, token, receiver.url, on="lead.created")
     event = publish(api, token, "lead.created", {}).body
     with monkeypatch.context() as patch:
-        patch.setattr(QueueClient, "send_many", _failing)
+        patch.setattr(QueueClient, "send_each", lambda _self, messages: list(range(len(messages))))
         _run_until_dead_lettered(pipeline, 0)
     # When the dead-letter recorder runs
     pipeline.record_dead_letters()

@@ -236,13 +236,14 @@ class FakeSubscriptions:
             raise ValueError(f"stored event {event_id} does not parse")
         return self.events.get((tenant_id, event_id))
 
+    def claim_fanouts(self, claims: Sequence[tuple[str, str, str]], now: datetime) -> dict[tuple[str, str], Event]:
+        """One batch read: a record that does not parse fails it all, as it fails a BatchGetItem's parse."""
+        found = {(t, e): self.claim_fanout(t, e, c, now) for t, e, c in claims}
+        return {key: event for key, event in found.items() if event is not None}
+
     def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
         update = {"fanned_out_at": now, "fanout_hooks": hook_ids}
         self.events[(event.tenant_id, event.id)] = event.model_copy(update=update)
-
-    def route(self, tenant_id: str, event_type: str) -> list[str]:
-        """The routing index: ids of the tenant's active hooks whose `on` matches."""
-        return [target.hook_id for target in self.route_targets(tenant_id, event_type)]
 
     def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
         """The routing index with each hook's payload filter and ordering, as the route items carry it."""

@@ -52,6 +52,18 @@ def test_a_dead_lettered_delivery_becomes_a_failed_execution_with_the_reason() -
     assert (report.recorded, report.unattributed) == (1, [])
 
 
+def test_a_dead_lettered_group_message_is_a_failed_execution_for_each_of_its_hooks() -> None:
+    # Given fan-out's group message (one event to three hooks) reached the DLQ
+    deps, _, executions = _deps()
+    body = _delivery(attempt=1, more_hook_ids=["hook_2", "hook_3"])
+    # When the recorder handles it
+    report = record_dead_letters([DeadLetter("m1", body)], deps, NOW)
+    # Then each hook of the group has its failed execution saying why
+    assert sorted(e.hook_id for e in executions.executions) == ["hook_1", "hook_2", "hook_3"]
+    assert {e.error for e in executions.executions} == {DELIVERY_DEAD_LETTERED}
+    assert (report.recorded, report.unattributed) == (3, [])
+
+
 def test_a_dead_lettered_fanout_marks_the_event_failed() -> None:
     # Given an events message for a stored event
     deps, events, executions = _deps()

@@ -62,6 +62,39 @@ class OneBatchSqs:
         self.deleted += [entry["ReceiptHandle"] for entry in kwargs["Entries"]]
 
 
+class BacklogSqs(OneBatchSqs):
+    """A backlog of `count` messages, handed out at most `MaxNumberOfMessages` (10) per receive."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.backlog = [{"MessageId": f"m{i}", "ReceiptHandle": f"h{i}", "Body": "{}"} for i in range(count)]
+        self.receives: list[int] = []
+
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["MaxNumberOfMessages"] <= 10  # SQS's limit per call
+        taken, self.backlog = (
+            self.backlog[: kwargs["MaxNumberOfMessages"]],
+            self.backlog[kwargs["MaxNumberOfMessages"] :],
+        )
+        self.receives.append(len(taken))
+        return {"Messages": taken} if taken else {}
+
+
+def test_a_backlog_is_drained_in_full_batches_above_ten() -> None:
+    # Given 130 queued messages and a poller with batch size 100 and a batching window, as the events source
+    sqs = BacklogSqs(130)
+    seen: list[int] = []
+    handler = lambda event, _context: seen.append(len(event["Records"])) or {}  # noqa: E731
+    poller = QueuePoller(sqs, "http://queue", SerialInvoker("fanout", handler), 100, 0, batching_window_seconds=5)
+    # When it polls until the queue is empty
+    while poller.poll_once():
+        pass
+    # Then the function saw one full batch of 100 and the 30 left, each filled 10 per receive, and all deleted
+    assert seen == [100, 30]
+    assert poller.mean_batch_size == 65 and len(sqs.deleted) == 130
+    assert sqs.receives == [10] * 13 + [0, 0]  # an empty receive ends the 30's window early, then the queue is empty
+
+
 def test_a_crashed_batch_is_logged_with_its_traceback_and_left_on_the_queue(caplog: pytest.LogCaptureFixture) -> None:
     # Given a deliver function that raises
     def crashing(_event: dict[str, Any], _context: Any) -> dict[str, Any]:

@@ -87,13 +87,13 @@ def batch_write(client: Any, table: str, requests: Sequence[Item]) -> None:
             time.sleep(delay)
 
 
-def batch_get(client: Any, table: str, keys: Iterable[Item]) -> list[Item]:
+def batch_get(client: Any, table: str, keys: Iterable[Item], consistent: bool = False) -> list[Item]:
     """BatchGetItem in chunks of 100 (keys deduplicated), retrying unprocessed keys."""
     unique = {json.dumps(key, sort_keys=True): key for key in keys}
     all_keys = list(unique.values())
     found: list[Item] = []
     for start in range(0, len(all_keys), BATCH_GET_LIMIT):
-        pending = {table: {"Keys": all_keys[start : start + BATCH_GET_LIMIT]}}
+        pending = {table: {"Keys": all_keys[start : start + BATCH_GET_LIMIT], "ConsistentRead": consistent}}
         for delay in (*_BACKOFF_SECONDS, None):
             response = call(client.batch_get_item, RequestItems=pending)
             found.extend(response.get("Responses", {}).get(table, []))

@@ -14,7 +14,7 @@ publish and once when fanned out).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from functions.common.dal import dynamo
@@ -107,10 +107,20 @@ class EventsRepository(TableRepository):
         is gone. Two messages for one event racing each other may both send (receivers see one webhook-id
         twice, which at-least-once delivery allows); only one of them is recorded.
         """
-        event = self._read(tenant_id, event_id, now, consistent=True)
-        if event is None or event.claimed_by not in (None, claimant):
-            return None
-        return event.model_copy(update={"claimed_by": claimant})
+        return self.claim_fanouts([(tenant_id, event_id, claimant)], now).get((tenant_id, event_id))
+
+    def claim_fanouts(self, claims: Sequence[tuple[str, str, str]], now: datetime) -> dict[tuple[str, str], Event]:
+        """`claim_fanout` for many (tenant, event, claimant) in strongly consistent BatchGetItem calls (one
+        per 100 events), keyed by (tenant, event). Absent: gone, expired, or claimed by another message."""
+        items = dynamo.batch_get(self._db, self.table, (event_key(t, e) for t, e, _ in claims), consistent=True)
+        retained = [item for item in items if int(item["expires_at"]["N"]) >= epoch_seconds(now)]
+        stored = {(event.tenant_id, event.id): event for event in map(_event_from_item, retained)}
+        claimed: dict[tuple[str, str], Event] = {}
+        for tenant_id, event_id, claimant in claims:
+            event = stored.get((tenant_id, event_id))
+            if event is not None and event.claimed_by in (None, claimant):
+                claimed[(tenant_id, event_id)] = event.model_copy(update={"claimed_by": claimant})
+        return claimed
 
     def mark_fanned_out(self, event: Event, hook_ids: list[str], now: datetime) -> None:
         """Record that `event.claimed_by` fanned the event out to `hook_ids` (one write of the event).

@@ -8,6 +8,9 @@
 | root token use    | ADMIN_TOKENS    | ROOT             |
 
 The lookup item (by the token's hash) authenticates with one GetItem; the owner's index lists and revokes.
+A verified token is then kept per container for TOKEN_CACHE_SECONDS, so most requests read no token: a
+revocation (or a tenant's deletion) takes effect at once in the container that made it, within that time in
+the others (docs/cost.md).
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from functions.common.dal import dynamo
 from functions.common.dal.dynamo import Item, s
 from functions.common.dal.table import TableRepository
 from functions.common.dal.tenants import tenant_partition
+from functions.common.dal.ttl_cache import TtlCache
 from functions.common.models import TokenRecord
+
+TOKEN_CACHE_SECONDS = 5.0
+_verified: TtlCache[TokenRecord] = TtlCache(TOKEN_CACHE_SECONDS)
 
 ADMIN_TOKENS_PK = "ADMIN_TOKENS"
 _INDEX_PREFIX = "TOKEN#"
@@ -77,8 +84,16 @@ class TokensRepository(TableRepository):
         )
 
     def find_token(self, token_hash: str) -> TokenRecord | None:
+        """Read through the per-container token cache (TOKEN_CACHE_SECONDS); unknown tokens are not kept."""
+        cached = _verified.get(f"{self.table}#{token_hash}")
+        if cached is not None:
+            return cached
         item = self._get(token_lookup_key(token_hash))
-        return _token_from_item(item, token_hash) if item else None
+        if not item:
+            return None
+        record = _token_from_item(item, token_hash)
+        _verified.put(f"{self.table}#{token_hash}", record)
+        return record
 
     def _index(self, tenant_id: str | None) -> list[Item]:
         return dynamo.query_all(
@@ -110,6 +125,8 @@ class TokensRepository(TableRepository):
             ConditionExpression="attribute_exists(pk)",  # revoked meanwhile: don't resurrect it
             ExpressionAttributeValues={":now": s(now.isoformat())},
         )
+        # The kept record is used a while longer: it must not look unused (and write again) meanwhile.
+        _verified.replace(f"{self.table}#{token_hash}", lambda record: record.model_copy(update={"last_used_at": now}))
 
     def revoke_token(self, tenant_id: str | None, token_id: str) -> bool:
         item = self._get(token_index_key(tenant_id, token_id))
@@ -122,6 +139,7 @@ class TokensRepository(TableRepository):
                 for key in (token_lookup_key(item["token_hash"]["S"]), dynamo.key_of(item))
             ],
         )
+        _verified.clear()  # revoked here: refused here at once
         return True
 
     def delete_tokens(self, tenant_id: str) -> None:
@@ -132,6 +150,7 @@ class TokensRepository(TableRepository):
             for key in (dynamo.key_of(item), token_lookup_key(item["token_hash"]["S"]))
         ]
         dynamo.batch_write(self._db, self.table, deletes)
+        _verified.clear()
 
     def root_last_used(self) -> datetime | None:
         item = self._get(root_usage_key())
