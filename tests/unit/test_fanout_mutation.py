@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from functions.common.dal.hooks import RouteTarget
 from functions.common.errors import EventRejected, PermanentMessageError
 from functions.common.models import DeliveryMessage, Event, EventMessage, EventType, Hook, HookStatus, Tenant
 from functions.fanout.logic import Routes, fan_out
@@ -35,9 +36,9 @@ class RecordingSubscriptions(FakeSubscriptions):
         self.claims.append((tenant_id, event_id, claimant, now))
         return super().claim_fanout(tenant_id, event_id, claimant, now)
 
-    def route(self, tenant_id: str, event_type: str) -> list[str]:
+    def route_targets(self, tenant_id: str, event_type: str) -> list[RouteTarget]:
         self.routed.append((tenant_id, event_type))
-        return super().route(tenant_id, event_type)
+        return super().route_targets(tenant_id, event_type)
 
     def get_event(self, tenant_id: str, event_id: str, now: datetime | None = None) -> Event | None:
         self.reads.append((tenant_id, event_id, now))
@@ -249,11 +250,11 @@ def test_routes_are_looked_up_once_per_tenant_and_type_in_a_batch(subscriptions)
     # Given one routing index for a batch
     routes = Routes(subscriptions)
     # When the same tenant and type are routed twice, and another type once
-    first = routes.of("ten_a", "lead.created")
-    again = routes.of("ten_a", "lead.created")
-    other = routes.of("ten_a", "lead.lost")
+    first = routes.targets("ten_a", "lead.created")
+    again = routes.targets("ten_a", "lead.created")
+    other = routes.targets("ten_a", "lead.lost")
     # Then the index is read once per (tenant, type) and the answers are the matching active hooks
-    assert first == again == ["hook_all", "hook_leads"] and other == ["hook_all"]
+    assert first == again == [RouteTarget("hook_all"), RouteTarget("hook_leads")] and other == [RouteTarget("hook_all")]
     assert subscriptions.routed == [("ten_a", "lead.created"), ("ten_a", "lead.lost")]
 
 
