@@ -457,6 +457,7 @@ class RecoveryView(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
+    error: str | None = Field(default=None, description="why a failed recovery stopped; ask again to restart it")
 
     @classmethod
     def of(cls, recovery: Recovery) -> RecoveryView:

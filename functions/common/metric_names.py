@@ -13,6 +13,9 @@ DELIVERIES_EXHAUSTED = "DeliveriesExhausted"  # pairs that ended failed: no atte
 RETRIES_SCHEDULED = "RetriesScheduled"
 RETRIES_CANCELLED = "RetriesCancelled"  # automatic retries dropped: a manual retry had delivered the event
 DELIVERIES_RATE_LIMITED = "DeliveriesRateLimited"  # deliveries put back to wait for their hook's rate limit
+# Deliveries put back on the queue unchanged: not due yet (a hop past SQS's 15-minute delay cap), or left
+# over when the batch's time budget ran out.
+DELIVERIES_DEFERRED = "DeliveriesDeferred"
 HOOKS_DISABLED = "HooksDisabled"
 DEAD_LETTERS = "DeadLetters"  # messages found in a DLQ: fanout or deliver failed on them every receive
 DEAD_LETTERS_UNATTRIBUTED = "DeadLettersUnattributed"  # of those, kept in the DLQ: no event or hook to mark
@@ -46,6 +49,7 @@ COUNTS = (
     RETRIES_SCHEDULED,
     RETRIES_CANCELLED,
     DELIVERIES_RATE_LIMITED,
+    DELIVERIES_DEFERRED,
     HOOKS_DISABLED,
     DELIVERY_ITEM_ERRORS,
     DEAD_LETTERS,

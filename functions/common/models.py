@@ -276,6 +276,7 @@ class RecoveryKind(StrEnum):
 class RecoveryStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
+    FAILED = "failed"  # a page's message reached the events DLQ; the same request starts it again
 
 
 class Recovery(BaseModel):
@@ -300,6 +301,7 @@ class Recovery(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
+    error: str | None = Field(default=None, description="why a failed recovery stopped")
 
 
 class RecoveryPage(BaseModel):

@@ -55,6 +55,7 @@ def _emit_metrics(report: BatchReport) -> None:
     metrics.add_metric(name=names.RETRIES_SCHEDULED, unit=count, value=report.retrying)
     metrics.add_metric(name=names.RETRIES_CANCELLED, unit=count, value=report.retries_cancelled)
     metrics.add_metric(name=names.DELIVERIES_RATE_LIMITED, unit=count, value=report.rate_limited)
+    metrics.add_metric(name=names.DELIVERIES_DEFERRED, unit=count, value=report.deferred)
     metrics.add_metric(name=names.HOOKS_DISABLED, unit=count, value=report.hooks_disabled)
     metrics.add_metric(name=names.DELIVERY_ITEM_ERRORS, unit=count, value=report.item_errors)
     classes = Counter(o.execution.failure_class for o in report.outcomes if o.execution.failure_class)
@@ -80,7 +81,6 @@ def _log_batch(messages: int, report: BatchReport) -> None:
             "retrying": report.retrying,
             "failed": report.failed,
             "deferred": report.deferred,
-            "skipped": report.skipped,
             "redelivered": len(report.redeliver),
         },
     )

@@ -65,7 +65,6 @@ class BatchReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0  # messages put back on the queue: early ones, and those the time budget left
-    skipped: int = 0  # ended without an attempt: hook deleted or not active, event no longer retained
     hooks_disabled: int = 0
     item_errors: int = 0
     retries_cancelled: int = 0  # automatic retries dropped: a manual retry had delivered the event
@@ -207,16 +206,13 @@ def _sort_out(due: list[_Delivery], now: datetime, report: BatchReport) -> list[
             continue  # already failed while loading
         if hook is None:
             logger.info("hook deleted; delivery dropped", extra=message.model_dump(mode="json"))
-            report.skipped += 1
         elif event is None:
             logger.warning("event no longer retained; delivery dropped", extra=message.model_dump(mode="json"))
-            report.skipped += 1
         elif superseded_by_manual_retry(message, event):
             logger.info("automatic retry cancelled: a manual retry delivered the event", extra=delivery.ids)
             report.retries_cancelled += 1
         elif hook.status is not HookStatus.ACTIVE and not message.manual:
             delivery.execution = _skip_execution(message, hook, event, now)
-            report.skipped += 1
         else:
             sendable.append(delivery)
     return sendable

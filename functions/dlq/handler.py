@@ -23,6 +23,7 @@ def build_deps() -> DeadLetterDeps:
     return DeadLetterDeps(
         events=repositories.events,
         executions=repositories.executions,
+        recoveries=repositories.recoveries,
     )
 
 

@@ -27,10 +27,15 @@ class DeadLetterExecutions(Protocol):
     def put_many(self, executions: Sequence[Execution]) -> None: ...
 
 
+class DeadLetterRecoveries(Protocol):
+    def mark_failed(self, tenant_id: str, hook_id: str, recovery_id: str, reason: str, now: datetime) -> bool: ...
+
+
 @dataclass
 class DeadLetterDeps:
     events: DeadLetterEvents
     executions: DeadLetterExecutions
+    recoveries: DeadLetterRecoveries
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,11 @@ def _reason(spec: contract.ConsumerSpec, stage: str, remedy: str) -> str:
 
 DELIVERY_DEAD_LETTERED = _reason(contract.DELIVERIES_CONSUMER, "delivery", "retry this execution to send it")
 FANOUT_DEAD_LETTERED = _reason(contract.EVENTS_CONSUMER, "fan-out", "replay the event to deliver it")
+RECOVERY_DEAD_LETTERED = (
+    "stopped: a page of this recovery reached the dead-letter queue after "
+    f"{contract.EVENTS_CONSUMER.max_receive_count} receives (fan-out failed on it every time); "
+    "ask for the same recovery again to restart it"
+)
 
 
 def kind_of(body: str) -> Kind | None:
@@ -100,7 +110,7 @@ def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now
                 members = DeliveryMessage.model_validate_json(letter.body).members()
                 deliveries += [(letter, member) for member in members]  # a group: one execution per hook
             elif kind is Kind.EVENT:
-                _record_fanout_failure(letter, EventMessage.model_validate_json(letter.body), deps, report)
+                _record_fanout_failure(letter, EventMessage.model_validate_json(letter.body), deps, report, now)
             else:
                 _unattributed(report, letter, "not a JSON object")
         except ValidationError:
@@ -123,8 +133,11 @@ def record_dead_letters(letters: Sequence[DeadLetter], deps: DeadLetterDeps, now
 
 
 def _record_fanout_failure(
-    letter: DeadLetter, message: EventMessage, deps: DeadLetterDeps, report: DeadLetterReport
+    letter: DeadLetter, message: EventMessage, deps: DeadLetterDeps, report: DeadLetterReport, now: datetime
 ) -> None:
+    if message.recovery is not None:
+        _record_recovery_failure(letter, message, deps, report, now)
+        return
     if not message.id:
         _unattributed(report, letter, "an events message without an id was never stored")
         return
@@ -134,5 +147,21 @@ def _record_fanout_failure(
     logger.warning(
         "dead-lettered fan-out recorded on the event",
         extra={"tenant_id": message.tenant_id, "event_id": message.id, "replay": message.replay},
+    )
+    report.recorded += 1
+
+
+def _record_recovery_failure(
+    letter: DeadLetter, message: EventMessage, deps: DeadLetterDeps, report: DeadLetterReport, now: datetime
+) -> None:
+    """A recovery's page message died: the recovery shows failed (never `running` forever)."""
+    page = message.recovery
+    assert page is not None  # checked by the caller
+    if not deps.recoveries.mark_failed(message.tenant_id, page.hook_id, page.recovery_id, RECOVERY_DEAD_LETTERED, now):
+        _unattributed(report, letter, "its recovery is not stored")
+        return
+    logger.warning(
+        "dead-lettered recovery page recorded on the recovery",
+        extra={"tenant_id": message.tenant_id, "hook_id": page.hook_id, "recovery_id": page.recovery_id},
     )
     report.recorded += 1

@@ -122,6 +122,7 @@ class Monitoring(Construct):
                         names.RETRIES_SCHEDULED,
                         names.RETRIES_CANCELLED,
                         names.DELIVERIES_RATE_LIMITED,
+                        names.DELIVERIES_DEFERRED,
                         names.HOOKS_DISABLED,
                         names.DELIVERY_ITEM_ERRORS,
                         names.DEAD_LETTERS,

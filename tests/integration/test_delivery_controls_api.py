@@ -76,3 +76,20 @@ def test_an_unknown_or_null_ordering_is_a_422_naming_the_field(api, tenant, rece
         reply = send(body)
         assert reply.status == 422, (body, reply.body)
         assert reply.body["field"] == "ordering", (body, reply.body)
+
+
+def test_a_rate_limit_and_fifo_ordering_together_are_a_422_naming_the_rate_limit(api, tenant, receiver) -> None:
+    token = tenant["token"]
+    # Given a FIFO hook
+    hook = create_hook(api, token, receiver.url, on="lead.created")
+    assert api.patch(f"/hooks/{hook['id']}", token, {"ordering": "fifo"}).status == 200
+    # When a rate limit is added to it, or a hook is created with both
+    patched = api.patch(f"/hooks/{hook['id']}", token, {"rate_limit_per_second": 5})
+    body = {"name": "both", "url": receiver.url, "on": ["lead.created"], "ordering": "fifo", "rate_limit_per_second": 5}
+    created = api.post("/hooks", token, body)
+    # Then both are refused naming the field, and the hook keeps no limit
+    for reply in (patched, created):
+        assert reply.status == 422
+        assert reply.body["field"] == "rate_limit_per_second"
+        assert "can't be combined with ordering fifo" in reply.body["message"]
+    assert api.get(f"/hooks/{hook['id']}", token).body["rate_limit_per_second"] is None

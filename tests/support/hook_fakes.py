@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 from functions.common.models import EventType, Hook, Tenant
 from tests.support.fakes import FakeStore
@@ -79,3 +81,15 @@ class FixedRoles:
 
     def client(self, destination: object, service: str, timeout: float) -> RecordingAwsClient:
         return self.client_for_all
+
+
+def hooks_api_deps(store: FakeHookStore, box: PlainSecretBox | None = None, max_hooks: int = 0) -> Any:
+    """What `create_hook` reads of ApiDeps, on one in-memory store (0 hooks: no per-tenant limit)."""
+    return SimpleNamespace(
+        hooks=store,
+        event_types=store,
+        tenants=store,
+        guard=AllowAllUrls(),
+        secret_box=box or PlainSecretBox(),
+        settings=SimpleNamespace(max_hooks_per_tenant=max_hooks),
+    )

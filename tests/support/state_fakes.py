@@ -44,3 +44,19 @@ class ExecutionsFake:
 
     def put_many(self, executions: Iterable[Execution]) -> None:
         self.executions.extend(executions)
+
+
+@dataclass
+class RecoveriesFake:
+    """The recoveries repository's dead-letter side (functions/common/dal/recoveries.py)."""
+
+    running: set[tuple[str, str, str]] = field(default_factory=set)
+    failed: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def mark_failed(self, tenant_id: str, hook_id: str, recovery_id: str, reason: str, now: datetime) -> bool:
+        key = (tenant_id, hook_id, recovery_id)
+        if key not in self.running:
+            return False
+        self.running.discard(key)
+        self.failed[key] = reason
+        return True

@@ -5,18 +5,19 @@ from datetime import UTC, datetime
 import pytest
 
 from functions.common.errors import DependencyFailure
-from functions.common.models import DeliveryMessage, Event, EventMessage, ExecutionStatus
+from functions.common.models import DeliveryMessage, Event, EventMessage, ExecutionStatus, RecoveryPage
 from functions.dlq.handler import process_batch
 from functions.dlq.logic import (
     DELIVERY_DEAD_LETTERED,
     FANOUT_DEAD_LETTERED,
+    RECOVERY_DEAD_LETTERED,
     DeadLetter,
     DeadLetterDeps,
     Kind,
     kind_of,
     record_dead_letters,
 )
-from tests.support.state_fakes import EventsFake, ExecutionsFake
+from tests.support.state_fakes import EventsFake, ExecutionsFake, RecoveriesFake
 
 NOW = datetime(2026, 2, 1, 8, tzinfo=UTC)
 EVENT = Event(id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", created_at=NOW)
@@ -25,7 +26,7 @@ EVENT = Event(id="evt_1", tenant_id="ten_1", type="lead.created", data="{}", cre
 def _deps(events: EventsFake | None = None) -> tuple[DeadLetterDeps, EventsFake, ExecutionsFake]:
     events = events or EventsFake({"evt_1": EVENT})
     executions = ExecutionsFake()
-    return DeadLetterDeps(events=events, executions=executions), events, executions
+    return DeadLetterDeps(events=events, executions=executions, recoveries=RecoveriesFake()), events, executions
 
 
 class _EventsDown(EventsFake):
@@ -144,3 +145,29 @@ def test_a_dependency_failure_keeps_the_whole_batch() -> None:
     # Given the events can't be read; When the handler runs; Then every letter stays for the next look
     response = process_batch(_records(_delivery()), _deps(_EventsDown())[0])
     assert response["batchItemFailures"] == [{"itemIdentifier": "m0"}]
+
+
+def test_a_dead_lettered_recovery_page_marks_the_recovery_failed_and_leaves_the_dlq() -> None:
+    # Given a running recovery whose page message reached the events DLQ
+    deps, events, _ = _deps()
+    recoveries = RecoveriesFake(running={("ten_1", "hook_1", "rec_1")})
+    deps.recoveries = recoveries
+    page = RecoveryPage(hook_id="hook_1", recovery_id="rec_1", page=2)
+    body = EventMessage(tenant_id="ten_1", recovery=page).model_dump_json()
+    # When the recorder handles it
+    report = record_dead_letters([DeadLetter("m1", body)], deps, NOW)
+    # Then the recovery shows failed with the reason (never `running` forever), and no event was touched
+    assert recoveries.failed == {("ten_1", "hook_1", "rec_1"): RECOVERY_DEAD_LETTERED}
+    assert "ask for the same recovery again" in RECOVERY_DEAD_LETTERED
+    assert events.fanout_failures == []
+    assert (report.recorded, report.unattributed) == (1, [])
+
+
+def test_a_dead_lettered_page_of_an_unknown_recovery_stays_in_the_dlq() -> None:
+    # Given a page message of a recovery that is not stored (expired, or never was)
+    deps, _, _ = _deps()
+    body = EventMessage(tenant_id="ten_1", recovery=RecoveryPage(hook_id="h", recovery_id="gone", page=0))
+    # When the recorder handles it
+    report = record_dead_letters([DeadLetter("m1", body.model_dump_json())], deps, NOW)
+    # Then it is kept for the operator
+    assert (report.recorded, report.unattributed) == (0, ["m1"])

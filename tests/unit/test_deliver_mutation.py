@@ -75,7 +75,6 @@ def _counters(report: BatchReport) -> dict[str, object]:
         "retrying": report.retrying,
         "failed": report.failed,
         "deferred": report.deferred,
-        "skipped": report.skipped,
         "hooks_disabled": report.hooks_disabled,
         "item_errors": report.item_errors,
         "retries_cancelled": report.retries_cancelled,
@@ -201,7 +200,6 @@ def test_the_batch_report_counts_every_kind_of_outcome_exactly(executor) -> None
         "retrying": 1,
         "failed": 2,
         "deferred": 1,
-        "skipped": 3,
         "hooks_disabled": 1,
         "item_errors": 0,
         "retries_cancelled": 1,
@@ -670,7 +668,7 @@ def test_deliveries_that_end_without_an_attempt_are_each_counted(executor) -> No
     report = deliver_batch(batch, deps, NOW, budget_seconds=60)
     # Then nothing is sent and each is counted once
     assert sender.requests == []
-    assert _counters(report) == {**_counters(BatchReport()), "skipped": 4, "deferred": 2, "retries_cancelled": 2}
+    assert _counters(report) == {**_counters(BatchReport()), "deferred": 2, "retries_cancelled": 2}
 
 
 def test_an_attempt_that_fits_the_budget_exactly_is_made_and_the_rest_put_back(executor) -> None:

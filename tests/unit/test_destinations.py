@@ -21,7 +21,13 @@ from functions.common.delivery import AttemptContext, attempt
 from functions.common.errors import ValidationFailed
 from functions.common.models import Destination, DestinationType, Event, ExecutionStatus, Hook
 from tests.support.fakes import FakeStore, ScriptedSender, fake_deps
-from tests.support.hook_fakes import AllowAllUrls, FakeHookStore, FixedRoles, PlainSecretBox, RecordingAwsClient
+from tests.support.hook_fakes import (
+    AllowAllUrls,
+    FakeHookStore,
+    FixedRoles,
+    RecordingAwsClient,
+    hooks_api_deps,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orders"
@@ -82,7 +88,7 @@ def test_a_bad_destination_is_refused_naming_the_field(fields: dict[str, Any], f
 
 def _create(store: FakeHookStore, **fields: Any) -> hooks.HookWithSecret:
     body = CreateHook.model_validate({"name": "n", "on": ["order.created"], **fields})
-    return hooks.create_hook("ten_1", body, store, store, store, AllowAllUrls(), PlainSecretBox(), 0, NOW)  # type: ignore[arg-type]
+    return hooks.create_hook("ten_1", body, hooks_api_deps(store), NOW)
 
 
 def test_a_queue_hook_needs_no_url_and_shows_its_target_as_url() -> None:

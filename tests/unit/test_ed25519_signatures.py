@@ -18,7 +18,7 @@ from functions.common.delivery import build_request
 from functions.common.delivery.attempt import live_secrets
 from functions.common.signing import SignatureScheme
 from hookwire.verify import verify_delivery
-from tests.support.hook_fakes import AllowAllUrls, FakeHookStore, PlainSecretBox
+from tests.support.hook_fakes import FakeHookStore, PlainSecretBox, hooks_api_deps
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 BODY = b'{"id":"evt_1","type":"order.created","data":{"a":1}}'
@@ -137,7 +137,7 @@ def test_hookwire_verify_checks_v1a_with_a_public_key_and_names_a_bad_one() -> N
 
 def _create(store: FakeHookStore, box: PlainSecretBox, **fields: object) -> hooks.HookWithSecret:
     body = CreateHook.model_validate({"name": "n", "url": "https://r.example/h", "on": ["order.created"], **fields})
-    return hooks.create_hook("ten_1", body, store, store, store, AllowAllUrls(), box, 0, NOW)  # type: ignore[arg-type]
+    return hooks.create_hook("ten_1", body, hooks_api_deps(store, box), NOW)
 
 
 def test_an_ed25519_hook_shows_its_public_key_and_never_its_private_key() -> None:

@@ -254,8 +254,7 @@ def test_routes_are_looked_up_once_per_tenant_and_type_in_a_batch(subscriptions)
     again = routes.targets("ten_a", "lead.created")
     other = routes.targets("ten_a", "lead.lost")
     # Then the index is read once per (tenant, type) and the answers are the matching active hooks
-    assert first == again
-    assert [t.hook_id for t in first] == ["hook_all", "hook_leads"] and [t.hook_id for t in other] == ["hook_all"]
+    assert first == again == [RouteTarget("hook_all"), RouteTarget("hook_leads")] and other == [RouteTarget("hook_all")]
     assert subscriptions.routed == [("ten_a", "lead.created"), ("ten_a", "lead.lost")]
 
 

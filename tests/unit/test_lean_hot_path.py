@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from functions.common.dal.repositories import build_repositories
 from functions.common.delivery.factory import delivery_deps, reset_shared_clients
 from functions.common.http_client import Watchdog
 from functions.common.models import DeliveryMessage, Event, Hook
@@ -45,7 +46,9 @@ def fresh_clients() -> Iterator[None]:
 
 def test_two_invocations_share_one_client_one_executor_and_one_open_connection(fresh_clients: None) -> None:
     # Given the dependencies two invocations of one container build
-    first, second = delivery_deps(_settings()), delivery_deps(_settings())
+    settings = _settings()
+    first = delivery_deps(settings, build_repositories(settings))
+    second = delivery_deps(settings, build_repositories(settings))
     # Then they are the same client and executor, the pool sized to the batch's concurrency
     assert first.http is second.http and first.executor is second.executor
     assert first.http.connections_per_destination == 7  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from tests.support.fakes import (
     FakeSubscriptions,
     ScriptedSender,
     fake_deps,
+    fake_fanout_deps,
     signed_hook,
 )
 
@@ -44,7 +45,7 @@ def _fifo_record(hook_id: str, receive_count: int) -> dict[str, Any]:
 
 def _fanout_deps(subscriptions: FakeSubscriptions, standard: FakeQueue, ordered: FakeQueue) -> FanoutDeps:
     """One in-memory table stands in for the four repositories fanout reads."""
-    return FanoutDeps(subscriptions, subscriptions, subscriptions, subscriptions, standard, ordered, 1)  # type: ignore[arg-type]
+    return fake_fanout_deps(subscriptions, standard, ordered=ordered)
 
 
 def test_fan_out_sends_fifo_hooks_to_the_fifo_queue_grouped_by_hook(executor) -> None:

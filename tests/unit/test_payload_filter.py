@@ -173,8 +173,8 @@ def test_fan_out_skips_hooks_whose_filter_rejects_the_event_and_records_only_the
     from datetime import UTC, datetime
 
     from functions.common.models import Event, EventMessage, Hook
-    from functions.fanout.logic import FanoutDeps, Routes, fan_out
-    from tests.support.fakes import FakeQueue, FakeSubscriptions
+    from functions.fanout.logic import Routes, fan_out
+    from tests.support.fakes import FakeQueue, FakeSubscriptions, fake_fanout_deps
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -195,15 +195,7 @@ def test_fan_out_skips_hooks_whose_filter_rejects_the_event_and_records_only_the
         hooks={"t": [hook("plain"), hook("shipped", filter={"data.status": "shipped"})]}, events={("t", "e1"): event}
     )
     queue = FakeQueue()
-    deps = FanoutDeps(
-        tenants=subscriptions,  # type: ignore[arg-type]
-        event_types=subscriptions,  # type: ignore[arg-type]
-        events=subscriptions,  # type: ignore[arg-type]
-        hooks=subscriptions,  # type: ignore[arg-type]
-        deliveries=queue,  # type: ignore[arg-type]
-        ordered_deliveries=FakeQueue(),  # type: ignore[arg-type]
-        event_retention_days=1,
-    )
+    deps = fake_fanout_deps(subscriptions, queue)
     # When a cancelled order is fanned out
     queued = fan_out(EventMessage(tenant_id="t", id="e1"), deps, Routes(subscriptions), now)  # type: ignore[arg-type]
     # Then only the unfiltered hook gets a delivery, and only it is recorded on the event

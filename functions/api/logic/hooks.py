@@ -26,7 +26,17 @@ from functions.common.delivery import AttemptContext, DeliverDeps, attempt
 from functions.common.delivery.ports import HookStore
 from functions.common.errors import HookNotFound, TooManyRequests, ValidationFailed
 from functions.common.matching import matches_any, unmatched_entries
-from functions.common.models import Destination, Event, EventType, Hook, HookSecret, HookStatus, PayloadFormat, Tenant
+from functions.common.models import (
+    Destination,
+    Event,
+    EventType,
+    Hook,
+    HookSecret,
+    HookStatus,
+    Ordering,
+    PayloadFormat,
+    Tenant,
+)
 from functions.common.signing import SignatureScheme
 from functions.common.ssrf import UrlGuard, UrlRefused
 
@@ -73,6 +83,17 @@ def _check_hook_quota(tenant_id: str, max_hooks: int, hooks: HooksRepository) ->
             "max_hooks_per_tenant",
             retry_after_seconds=HOOK_QUOTA_RETRY_AFTER_SECONDS,
         )
+
+
+def _check_controls(hook: Hook) -> Hook:
+    """Delivery controls that don't combine. A FIFO hook already gets one delivery at a time, and its attempt
+    number is its message's receive count, so a rate-limit wait would use up its attempts."""
+    if hook.ordering is Ordering.FIFO and hook.rate_limit_per_second is not None:
+        raise ValidationFailed(
+            "rate_limit_per_second can't be combined with ordering fifo (a FIFO hook gets one delivery at a time)",
+            field="rate_limit_per_second",
+        )
+    return hook
 
 
 def check_url(url: str, guard: UrlGuard) -> None:
@@ -133,7 +154,7 @@ def create_hook(tenant_id: str, body: CreateHook, deps: ApiDeps, now: datetime) 
         updated_at=now,
         secrets=[_sealed(secret, deps.secret_box, tenant_id, hook_id, now)],
     )
-    deps.hooks.create_hook(hook)
+    deps.hooks.create_hook(_check_controls(hook))
     return hook_with_secret(hook, secret)
 
 
@@ -178,7 +199,7 @@ def update_hook(
             )
         if body.status is HookStatus.ACTIVE:
             update.update(disabled_reason=None, failing_since=None)
-        return hook.model_copy(update=update)
+        return _check_controls(hook.model_copy(update=update))
 
     return hook_view(hooks.update_hook(tenant_id, hook_id, apply))
 
