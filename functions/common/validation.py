@@ -32,7 +32,9 @@ MAX_HEADER_VALUE_CHARS = 4096
 MAX_URL_CHARS = 2048
 MAX_DATA_DEPTH = 32
 
-HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # RFC 9110 token
+HEADER_NAME = re.compile(
+    r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+)  # RFC 9110 token, matched in full (fullmatch: no trailing newline)
 HOST_LABELS = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")  # after IDNA mapping: ASCII only
 
 
@@ -111,7 +113,7 @@ def normalise_url(url: str) -> str:
 
 # --- custom headers ---------------------------------------------------------------------------
 def _check_header_name(name: str) -> None:
-    if not name or len(name) > MAX_HEADER_NAME_CHARS or not HEADER_NAME.match(name):
+    if not name or len(name) > MAX_HEADER_NAME_CHARS or not HEADER_NAME.fullmatch(name):
         raise InputRefused(
             f"{name!r} is not a valid header name (1-{MAX_HEADER_NAME_CHARS} letters, digits and !#$%&'*+.^_`|~-)"
         )

@@ -124,6 +124,7 @@ def _hook(headers: dict[str, str]) -> Hook:
 @example({"X-Price": "price €5"})
 @example({"X-A": "a\r\nInjected: 1"})
 @example({"Transfer-Encoding": "chunked"})
+@example({"0\n": "a"})  # `$` matches before a trailing newline: the name must match in full
 def test_custom_headers_are_either_refused_or_sendable(headers: dict[str, str]) -> None:
     try:
         body = CreateHook.model_validate(
