@@ -209,14 +209,16 @@ class QueuePoller:
 
     def _fill_batch(self, wait_seconds: int) -> list[dict[str, Any]]:
         """Up to `batch_size` messages: the first receive waits `wait_seconds`; once one message is in, more
-        are received until the batch is full or the batching window has passed."""
+        are received until the batch is full, a receive finds none, or the batching window has passed."""
         messages = self._receive(self.batch_size, wait_seconds)
         window_ends = time.monotonic() + self.batching_window_seconds
         while messages and len(messages) < self.batch_size:
             remaining = window_ends - time.monotonic()
             if remaining <= 0:
                 break
-            more = self._receive(self.batch_size - len(messages), max(1, math.ceil(remaining)))
+            # Whole seconds only (SQS's WaitTimeSeconds), rounded down so the window is never overrun: a
+            # rounded-up final long poll held every trickle's batch up to a second past its window.
+            more = self._receive(self.batch_size - len(messages), math.floor(remaining))
             if not more:
                 break
             messages += more

@@ -69,6 +69,7 @@ class BacklogSqs(OneBatchSqs):
         super().__init__()
         self.backlog = [{"MessageId": f"m{i}", "ReceiptHandle": f"h{i}", "Body": "{}"} for i in range(count)]
         self.receives: list[int] = []
+        self.waits: list[int] = []
 
     def receive_message(self, **kwargs: Any) -> dict[str, Any]:
         assert kwargs["MaxNumberOfMessages"] <= 10  # SQS's limit per call
@@ -77,6 +78,7 @@ class BacklogSqs(OneBatchSqs):
             self.backlog[kwargs["MaxNumberOfMessages"] :],
         )
         self.receives.append(len(taken))
+        self.waits.append(kwargs["WaitTimeSeconds"])
         return {"Messages": taken} if taken else {}
 
 
@@ -93,6 +95,18 @@ def test_a_backlog_is_drained_in_full_batches_above_ten() -> None:
     assert seen == [100, 30]
     assert poller.mean_batch_size == 65 and len(sqs.deleted) == 130
     assert sqs.receives == [10] * 13 + [0, 0]  # an empty receive ends the 30's window early, then the queue is empty
+
+
+def test_filling_a_batch_never_waits_past_the_batching_window() -> None:
+    # Given one queued message and a poller with a 1 s batching window (the events source's)
+    sqs = BacklogSqs(1)
+    poller = QueuePoller(
+        sqs, "http://queue", SerialInvoker("fanout", lambda _e, _c: {}), 100, 0, batching_window_seconds=1
+    )
+    # When it takes a batch
+    assert poller.poll_once() == 1
+    # Then the receive that tries to fill it waits whole seconds rounded down: less than a second left is no wait
+    assert sqs.waits == [0, 0]
 
 
 def test_a_crashed_batch_is_logged_with_its_traceback_and_left_on_the_queue(caplog: pytest.LogCaptureFixture) -> None:
