@@ -186,6 +186,7 @@ class HookwireLoop:
         from functions.common.dal.clients import AwsClients
         from functions.common.dal.executions import ExecutionsRepository
         from functions.common.dal.queues import QueueClient
+        from functions.common.dal.rate_limits import RateLimitRepository
         from functions.common.delivery import DeliverDeps
         from functions.common.delivery.factory import shared_executor, shared_http_client
         from functions.common.models import Event, Hook, HookSecret
@@ -215,6 +216,9 @@ class HookwireLoop:
             events=self.store,
             executions=ExecutionsRepository("bench-executions", 30, clients),
             deliveries=QueueClient("bench-deliveries", clients),
+            # Neither is touched: the bench hook has no rate limit and no FIFO ordering.
+            ordered_deliveries=QueueClient("bench-ordered-deliveries.fifo", clients),
+            rate_counter=RateLimitRepository("bench-subscriptions", clients),
             http=shared_http_client(True, "127.0.0.0/8", CONCURRENCY),
             secret_box=_PlainSecrets(),
             schedule=RetrySchedule.parse("5s,5m,30m,2h,5h,10h,10h", jitter=0.2),
