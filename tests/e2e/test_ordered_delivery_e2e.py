@@ -5,13 +5,14 @@ Order is kept from fan-out on (docs/delivery-controls.md#ordered-delivery): each
 the previous one has been fanned out, as a producer that needs order across its own publishes would."""
 
 import json
-import time
+from functools import partial
 
 import pytest
 
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
 from hookwire.receiver import Answer, Delivery, Receiver
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 EVENTS = 4
@@ -25,15 +26,16 @@ def _order(deliveries: list[Delivery]) -> list[int]:
     return [_seq(d) for d in deliveries]
 
 
+def _fanned_out(client: HookwireClient, event_id: str) -> bool:
+    return client.call("GET", f"/events/{event_id}")["fanout"] == "done"
+
+
 def _publish_in_order(client: HookwireClient) -> list[str]:
     """Events 1..4, each once the one before has reached its hooks' queues."""
     ids = []
     for seq in range(1, EVENTS + 1):
         event_id = client.call("POST", "/events", {"type": "lead.created", "data": {"seq": seq}})["id"]
-        deadline = time.monotonic() + 15
-        while client.call("GET", f"/events/{event_id}")["fanout"] != "done":
-            assert time.monotonic() < deadline, f"event {seq} was not fanned out"
-            time.sleep(0.05)
+        wait_until(partial(_fanned_out, client, event_id), 15, f"event {seq} fanned out")
         ids.append(event_id)
     return ids
 

@@ -1,6 +1,7 @@
 """The local runtime's Lambda emulation: the context's clock, crash logging, and worker processes."""
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,29 +130,38 @@ def test_a_crashed_batch_is_logged_with_its_traceback_and_left_on_the_queue(capl
 
 @pytest.fixture
 def echo_function() -> Any:
-    function = ProcessInvoker("echo", "tests.support.lambda_handlers:busy_echo", {}, timeout_seconds=5, max_workers=2)
+    function = ProcessInvoker(
+        "echo", "tests.support.lambda_handlers:overlapping_echo", {}, timeout_seconds=5, max_workers=2
+    )
     yield function
     function.stop()
 
 
-def test_a_worker_process_runs_the_handler_with_a_counting_down_context(echo_function: ProcessInvoker) -> None:
-    result = echo_function({"n": 1})
-    assert result["event"] == {"n": 1}
-    assert 3000 < result["remaining_ms"] <= 4000  # the handler held it for 1 s
+def test_a_worker_process_runs_the_handler_with_a_counting_down_context(
+    echo_function: ProcessInvoker, tmp_path: Path
+) -> None:
+    # Given a function with a 5 s timeout; when it is invoked
+    event = {"n": 1, "marks": str(tmp_path), "overlap": 1}
+    result = echo_function(event)
+    # Then the handler saw the event and a context counting down from the timeout
+    assert result["event"] == event
+    assert 0 < result["remaining_ms"] < 5000
 
 
-def test_concurrent_invocations_scale_out_to_separate_processes(echo_function: ProcessInvoker) -> None:
+def test_concurrent_invocations_scale_out_to_separate_processes(echo_function: ProcessInvoker, tmp_path: Path) -> None:
     """Three overlapping invocations of a function limited to two: two environments, the third waits."""
     pids: list[int] = []
+    # Each invocation holds its environment until two have started, so two must run at once
+    event = {"n": 2, "marks": str(tmp_path), "overlap": 2}
 
     def call() -> None:
-        pids.append(echo_function({"n": 2})["pid"])
+        pids.append(echo_function(event)["pid"])
 
     run_in_threads(call, 3)
     assert len(pids) == 3
     assert len(set(pids)) == 2
     assert echo_function.cold_starts == 2
-    assert echo_function({"n": 3})["pid"] in set(pids)  # warm environments are reused
+    assert echo_function(event)["pid"] in set(pids)  # warm environments are reused
 
 
 def test_a_handler_exception_comes_back_with_its_traceback() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from playwright.sync_api import expect
 from hookwire.client import HookwireClient
 from hookwire.receiver import Answer, Receiver
 from tests.browser.conftest import new_tenant, portal_link
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,13 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def _state(tenant: HookwireClient, event_id: str) -> str | None:
     deliveries = tenant.call("GET", f"/events/{event_id}")["deliveries"]
     return deliveries[0]["state"] if deliveries else None
-
-
-def _until(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met before the deadline"
-        time.sleep(0.05)
 
 
 def test_a_payload_filter_is_set_in_the_form_and_shown_on_the_webhook_page(page, admin, receiver) -> None:
@@ -54,7 +47,7 @@ def test_recover_failed_deliveries_resends_what_failed_and_shows_progress(page, 
         tenant = new_tenant(admin, "Recover")
         tenant.call("POST", "/hooks", {"name": "Flaky", "url": flaky.url, "on": ["lead.*"]})
         event = tenant.call("POST", "/events", {"type": "lead.created", "data": {"id": "ld_9"}})
-        _until(lambda: _state(tenant, event["id"]) == "failed")
+        wait_until(lambda: _state(tenant, event["id"]) == "failed", 20, "the event shown failed")
         fixed["now"] = True
         page.goto(portal_link(tenant))
         page.get_by_role("link", name="Flaky").click()
@@ -66,4 +59,4 @@ def test_recover_failed_deliveries_resends_what_failed_and_shows_progress(page, 
         # Then the page shows the recovery finishing, and the receiver got the delivery again
         expect(page.get_by_text("Recovery done: 1 of 1 failed deliveries re-sent")).to_be_visible()
         assert [d.headers["webhook-id"] for d in flaky.wait_for(2)] == [event["id"]] * 2
-        _until(lambda: _state(tenant, event["id"]) == "succeeded")
+        wait_until(lambda: _state(tenant, event["id"]) == "succeeded", 20, "the event shown succeeded")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from hookwire.cli.main import main
 from hookwire.client import HookwireClient
 from hookwire.local.runtime import LocalRuntime
 from hookwire.receiver import Answer, Receiver
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +30,6 @@ def hookwire(runtime: LocalRuntime, tenant_client: HookwireClient, capsys, monke
         return json.loads(captured.out)
 
     return run
-
-
-def _until(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met before the deadline")
 
 
 def test_a_filter_set_with_the_cli_lets_only_matching_events_through(hookwire, tenant_client) -> None:
@@ -75,14 +66,14 @@ def test_abort_stops_retries_then_recover_with_the_cli_resends_it(hookwire, tena
         event = tenant_client.call("POST", "/events", {"type": "lead.created", "data": {"n": 1}})
         # When the event is delivered once, the receiver asks to abort: it ends failed with no retry
         receiver.wait_for(1)
-        state = _until(lambda: _state_if_settled(tenant_client, event["id"]))
+        state = wait_until(lambda: _state_if_settled(tenant_client, event["id"]), 20, "the event settled")
         assert state["state"] == "failed" and "asked to abort" in state["last_error"]
         # And once the receiver is fixed, `hooks recover --since 1h --wait` re-sends it, once
         fixed["now"] = True
         recovery = hookwire("hooks", "recover", hook["id"], "--since", "1h", "--wait", "--interval", "0.1")
         assert recovery["status"] == "done" and (recovery["found"], recovery["queued"]) == (1, 1)
         assert [d.headers["webhook-id"] for d in receiver.wait_for(2)] == [event["id"]] * 2
-        assert _until(lambda: _state_if_settled(tenant_client, event["id"], "succeeded"))
+        assert wait_until(lambda: _state_if_settled(tenant_client, event["id"], "succeeded"), 20, "the event succeeded")
         assert hookwire("hooks", "recovery", hook["id"], recovery["id"])["queued"] == 1
         # And a bulk replay of the type re-sends it once more
         replay = hookwire("hooks", "replay", hook["id"], "--type", "lead.*", "--since", "1h", "--wait")
